@@ -10,6 +10,10 @@
 //! time and keep only the state the format needs (open blocks, tool-call indexes, usage), so
 //! memory stays bounded however long the stream runs.
 
+mod sse_write;
+
+pub use sse_write::{write_event, write_json_event};
+
 use crate::ir::StreamEvent;
 use crate::{DecodeError, Str};
 
