@@ -1245,3 +1245,588 @@ fn strings_with_escapes_are_owned_and_plain_ones_borrowed() {
     }
     let _: Str<'_> = t0.clone();
 }
+
+// ---------------------------------------------------------------- streams
+
+use hermesllm::ir::{BlockStart, Delta, StreamEvent};
+use hermesllm::openai_responses::{StreamDecoder, StreamEncoder};
+use hermesllm::stream::{Frame, StreamDecode, StreamEncode, StreamMeta};
+
+/// Splits SSE text into (event, data) pairs on blank lines.
+fn sse_events(text: &str) -> Vec<(String, String)> {
+    text.split("\n\n")
+        .filter(|b| !b.trim().is_empty())
+        .map(|block| {
+            let mut event = String::new();
+            let mut data = Vec::new();
+            for line in block.lines() {
+                if let Some(e) = line.strip_prefix("event: ") {
+                    event = e.to_owned();
+                } else if let Some(d) = line.strip_prefix("data: ") {
+                    data.push(d);
+                }
+            }
+            (event, data.join("\n"))
+        })
+        .collect()
+}
+
+fn own(ev: StreamEvent<'_>) -> StreamEvent<'static> {
+    match ev {
+        StreamEvent::Start {
+            id,
+            model,
+            created,
+            usage,
+        } => StreamEvent::Start {
+            id: id.into_owned(),
+            model: model.into_owned(),
+            created,
+            usage,
+        },
+        StreamEvent::BlockStart { index, block } => StreamEvent::BlockStart {
+            index,
+            block: match block {
+                BlockStart::ToolCall { id, name, kind } => BlockStart::ToolCall {
+                    id: id.into_owned(),
+                    name: name.into_owned(),
+                    kind,
+                },
+                BlockStart::Thinking { origin, id } => BlockStart::Thinking {
+                    origin,
+                    id: id.map(Str::into_owned),
+                },
+                BlockStart::RedactedThinking { data, origin } => BlockStart::RedactedThinking {
+                    data: data.into_owned(),
+                    origin,
+                },
+                BlockStart::Text => BlockStart::Text,
+                BlockStart::Refusal => BlockStart::Refusal,
+                other => panic!("unexpected {other:?}"),
+            },
+        },
+        StreamEvent::Delta { index, delta } => StreamEvent::Delta {
+            index,
+            delta: match delta {
+                Delta::Text(t) => Delta::Text(t.into_owned()),
+                Delta::ToolArguments(t) => Delta::ToolArguments(t.into_owned()),
+                Delta::Thinking(t) => Delta::Thinking(t.into_owned()),
+                Delta::Signature(t) => Delta::Signature(t.into_owned()),
+                other => panic!("unexpected {other:?}"),
+            },
+        },
+        StreamEvent::BlockStop { index } => StreamEvent::BlockStop { index },
+        StreamEvent::Stop {
+            reason,
+            stop_sequence,
+        } => StreamEvent::Stop {
+            reason: reason.map(|r| match r {
+                StopReason::Other(s) => StopReason::Other(s.into_owned()),
+                StopReason::EndTurn => StopReason::EndTurn,
+                StopReason::MaxTokens => StopReason::MaxTokens,
+                StopReason::StopSequence => StopReason::StopSequence,
+                StopReason::ToolUse => StopReason::ToolUse,
+                StopReason::ContentFilter => StopReason::ContentFilter,
+                StopReason::Refusal => StopReason::Refusal,
+                StopReason::PauseTurn => StopReason::PauseTurn,
+                StopReason::ContextWindowExceeded => StopReason::ContextWindowExceeded,
+                other => panic!("unexpected {other:?}"),
+            }),
+            stop_sequence: stop_sequence.map(Str::into_owned),
+        },
+        StreamEvent::Usage(u) => StreamEvent::Usage(u),
+        StreamEvent::Error(e) => StreamEvent::Error(ApiError {
+            status: e.status,
+            kind: e.kind,
+            message: e.message.into_owned(),
+            code: e.code.map(Str::into_owned),
+            param: e.param.map(Str::into_owned),
+            origin: e.origin,
+        }),
+        StreamEvent::Done => StreamEvent::Done,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn decode_stream(text: &str) -> Vec<StreamEvent<'static>> {
+    let mut dec = StreamDecoder::new();
+    let mut out = Vec::new();
+    for (event, data) in sse_events(text) {
+        dec.decode(
+            &Frame::Sse {
+                event: &event,
+                data: &data,
+            },
+            &mut |e| out.push(own(e)),
+        )
+        .unwrap_or_else(|e| panic!("{event}: {e}"));
+    }
+    dec.finish(&mut |e| out.push(own(e)));
+    out
+}
+
+fn encode_stream(events: &[StreamEvent<'_>]) -> String {
+    let mut enc = StreamEncoder::new(StreamMeta {
+        id: "resp_meta".into(),
+        created: 1_700_000_000,
+        model: "meta-model".into(),
+        include_usage: false,
+    });
+    let mut out = Vec::new();
+    for e in events {
+        enc.encode(e, &mut out);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn stream_fixture(name: &str) -> String {
+    String::from_utf8(fixture("streams", name)).unwrap()
+}
+
+/// Concatenated text deltas, tool arguments per block, thinking text and signatures.
+fn collect(events: &[StreamEvent<'_>]) -> (String, Vec<String>, String, String) {
+    let (mut text, mut args, mut thinking, mut sig) =
+        (String::new(), Vec::new(), String::new(), String::new());
+    let mut arg_index = Vec::new();
+    for e in events {
+        match e {
+            StreamEvent::BlockStart {
+                index,
+                block: BlockStart::ToolCall { .. },
+            } => {
+                arg_index.push(*index);
+                args.push(String::new());
+            }
+            StreamEvent::Delta { index, delta } => match delta {
+                Delta::Text(t) => text.push_str(t),
+                Delta::ToolArguments(t) => {
+                    let k = arg_index.iter().position(|i| i == index).unwrap();
+                    args[k].push_str(t);
+                }
+                Delta::Thinking(t) => thinking.push_str(t),
+                Delta::Signature(t) => sig.push_str(t),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    (text, args, thinking, sig)
+}
+
+fn usage_of(events: &[StreamEvent<'_>]) -> Option<Usage> {
+    events.iter().rev().find_map(|e| match e {
+        StreamEvent::Usage(u) => Some(*u),
+        _ => None,
+    })
+}
+
+fn stop_of(events: &[StreamEvent<'_>]) -> Option<StopReason<'static>> {
+    events.iter().find_map(|e| match e {
+        StreamEvent::Stop { reason, .. } => Some(own_stop(reason.as_ref())),
+        _ => None,
+    })?
+}
+
+fn own_stop(r: Option<&StopReason<'_>>) -> Option<StopReason<'static>> {
+    match own(StreamEvent::Stop {
+        reason: r.cloned(),
+        stop_sequence: None,
+    }) {
+        StreamEvent::Stop { reason, .. } => reason,
+        _ => None,
+    }
+}
+
+#[test]
+fn text_stream_decodes_to_the_event_grammar() {
+    let events = decode_stream(&stream_fixture("text.sse"));
+    let expected: Vec<StreamEvent<'static>> = vec![
+        StreamEvent::Start {
+            id: "resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654".into(),
+            model: "gpt-4.1-2025-04-14".into(),
+            created: Some(1741290958),
+            usage: None,
+        },
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockStart::Text,
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Text("Hi".into()),
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Text(" there".into()),
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Text("! How can I".into()),
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Text(String::from("\nhelp you today?").into()),
+        },
+        StreamEvent::BlockStop { index: 0 },
+        StreamEvent::Stop {
+            reason: Some(StopReason::EndTurn),
+            stop_sequence: None,
+        },
+        StreamEvent::Usage(Usage {
+            input_tokens: 37,
+            output_tokens: 11,
+            ..Default::default()
+        }),
+        StreamEvent::Done,
+    ];
+    assert_eq!(events, expected);
+}
+
+#[test]
+fn tool_streams_have_exact_arguments() {
+    let events = decode_stream(&stream_fixture("tools.sse"));
+    let (_, args, _, _) = collect(&events);
+    assert_eq!(args, [r#"{"location":"Boston, MA","unit":"celsius"}"#]);
+    assert_eq!(stop_of(&events), Some(StopReason::ToolUse));
+    assert!(events.contains(&StreamEvent::BlockStart {
+        index: 0,
+        block: BlockStart::ToolCall {
+            id: "call_unLAR8MvFNptuiZK6K6HCy5k".into(),
+            name: "get_current_weather".into(),
+            kind: ToolCallKind::Function
+        }
+    }));
+
+    let events = decode_stream(&stream_fixture("parallel_tools.sse"));
+    let (text, args, _, _) = collect(&events);
+    assert_eq!(text, "Checking both cities.");
+    assert_eq!(
+        args,
+        [
+            r#"{"location":"Paris, France"}"#,
+            r#"{"location":"Tokyo, Japan"}"#,
+            r#"print("hello")"#
+        ]
+    );
+    assert!(events.contains(&StreamEvent::BlockStart {
+        index: 3,
+        block: BlockStart::ToolCall {
+            id: "call_Code03".into(),
+            name: "code_exec".into(),
+            kind: ToolCallKind::Custom
+        }
+    }));
+    assert_eq!(events.last(), Some(&StreamEvent::Done));
+}
+
+#[test]
+fn thinking_stream_matches_the_non_streaming_response() {
+    let events = decode_stream(&stream_fixture("thinking.sse"));
+    let (text, _, thinking, sig) = collect(&events);
+    assert_eq!(text, "It is 14°C and cloudy in Paris.");
+    assert_eq!(
+        thinking,
+        "**Determining the weather**\n\nThe user asks about Paris.\n\n**Choosing units**\n\nCelsius it is."
+    );
+    assert_eq!(
+        sig,
+        "gAAAAABoIPOE0j5Yg9ZpRdGM8k5kq5eM0SZ4d-NeHmdAV_QqqfYyoV6yJtXHwlWqnC-nzM8"
+    );
+    assert_eq!(
+        events[1],
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockStart::Thinking {
+                origin: Api::OpenAiResponses,
+                id: Some("rs_6820f383d7c08191846711c5df8233bc0ac5ba57aafcbac7".into())
+            }
+        }
+    );
+    // Usage equals the non-streaming response's.
+    let body = fixture("responses", "reasoning.json");
+    assert_eq!(usage_of(&events), decode_response(&body).unwrap().usage);
+}
+
+#[test]
+fn incomplete_stream_reports_max_tokens_and_cached_usage() {
+    let events = decode_stream(&stream_fixture("usage_cached_incomplete.sse"));
+    assert_eq!(stop_of(&events), Some(StopReason::MaxTokens));
+    let body = fixture("responses", "cached_usage.json");
+    let expected = decode_response(&body).unwrap().usage;
+    assert_eq!(usage_of(&events), expected);
+    assert_eq!(expected.unwrap().cache_read_input_tokens, 1920);
+    // The empty reasoning item still opens and closes a thinking block.
+    assert!(events.contains(&StreamEvent::BlockStop { index: 0 }));
+    assert_eq!(events.last(), Some(&StreamEvent::Done));
+}
+
+#[test]
+fn error_events_end_the_stream_with_an_error() {
+    let events = decode_stream(&stream_fixture("error.sse"));
+    let last = events.last().unwrap();
+    let StreamEvent::Error(e) = last else {
+        panic!("{last:?}")
+    };
+    assert_eq!(e.kind, ErrorKind::Server);
+    assert_eq!(e.code.as_deref(), Some("server_error"));
+    assert!(e.message.starts_with("The server had an error"));
+    assert!(!events.contains(&StreamEvent::Done));
+    assert_eq!(collect(&events).0, "Once upon");
+
+    let events = decode_stream(&stream_fixture("failed.sse"));
+    let StreamEvent::Error(e) = events.last().unwrap() else {
+        panic!()
+    };
+    assert_eq!((e.kind, e.status), (ErrorKind::RateLimit, 429));
+    assert!(!events.contains(&StreamEvent::Done));
+}
+
+#[test]
+fn truncated_streams_end_with_an_error() {
+    let text = stream_fixture("text.sse");
+    let cut = text.rfind("event: response.completed").unwrap();
+    let events = decode_stream(&text[..cut]);
+    assert!(matches!(events.last(), Some(StreamEvent::Error(e)) if e.kind == ErrorKind::Server));
+    assert!(!events.contains(&StreamEvent::Done));
+    // Cut inside a block: the block is closed before the error.
+    let cut = text.find("event: response.output_text.done").unwrap();
+    let events = decode_stream(&text[..cut]);
+    let n = events.len();
+    assert_eq!(events[n - 2], StreamEvent::BlockStop { index: 0 });
+    assert!(matches!(events[n - 1], StreamEvent::Error(_)));
+}
+
+#[test]
+fn bad_stream_frames_are_errors() {
+    let mut dec = StreamDecoder::new();
+    let mut sink = |_: StreamEvent<'_>| {};
+    assert!(
+        dec.decode(
+            &Frame::Sse {
+                event: "x",
+                data: "{not json"
+            },
+            &mut sink
+        )
+        .is_err()
+    );
+    assert!(
+        dec.decode(
+            &Frame::EventStream {
+                message_type: "event",
+                event_type: "x",
+                payload: b"{}"
+            },
+            &mut sink
+        )
+        .is_err()
+    );
+    // Unknown event types are skipped.
+    assert!(dec
+        .decode(
+            &Frame::Sse {
+                event: "response.web_search_call.searching",
+                data: r#"{"type":"response.web_search_call.searching","sequence_number":3,"output_index":0,"item_id":"ws_1"}"#
+            },
+            &mut sink
+        )
+        .is_ok());
+}
+
+#[test]
+fn streams_round_trip_through_the_encoder() {
+    for (name, body) in fixtures("streams") {
+        let text = String::from_utf8(body).unwrap();
+        let events = decode_stream(&text);
+        let encoded = encode_stream(&events);
+        let again = decode_stream(&encoded);
+        assert_eq!(events, again, "{name}\n{encoded}");
+        // Sequence numbers count up from 0.
+        for (k, (_, data)) in sse_events(&encoded).iter().enumerate() {
+            let v: Value = serde_json::from_str(data).unwrap();
+            assert_eq!(v["sequence_number"], k as u64, "{name}");
+        }
+    }
+}
+
+#[test]
+fn encoder_writes_the_full_lifecycle_from_another_api() {
+    // An Anthropic-shaped event sequence: usage at start, signed thinking, text, tool call.
+    let events: Vec<StreamEvent<'static>> = vec![
+        StreamEvent::Start {
+            id: "msg_01XFDUDYJgAACzvnptvVoYEL".into(),
+            model: "claude-sonnet-4-5".into(),
+            created: None,
+            usage: Some(Usage {
+                input_tokens: 472,
+                cache_read_input_tokens: 400,
+                ..Default::default()
+            }),
+        },
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockStart::Thinking {
+                origin: Api::AnthropicMessages,
+                id: None,
+            },
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Thinking("Let me".into()),
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Thinking(" think.".into()),
+        },
+        StreamEvent::Delta {
+            index: 0,
+            delta: Delta::Signature("EqQBCkgIARABGAIiQL".into()),
+        },
+        StreamEvent::BlockStop { index: 0 },
+        StreamEvent::BlockStart {
+            index: 1,
+            block: BlockStart::Text,
+        },
+        StreamEvent::Delta {
+            index: 1,
+            delta: Delta::Text("Okay.".into()),
+        },
+        StreamEvent::BlockStop { index: 1 },
+        StreamEvent::BlockStart {
+            index: 2,
+            block: BlockStart::ToolCall {
+                id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6".into(),
+                name: "get_weather".into(),
+                kind: ToolCallKind::Function,
+            },
+        },
+        StreamEvent::Delta {
+            index: 2,
+            delta: Delta::ToolArguments("{\"location\":".into()),
+        },
+        StreamEvent::Delta {
+            index: 2,
+            delta: Delta::ToolArguments(" \"Paris\"}".into()),
+        },
+        StreamEvent::BlockStop { index: 2 },
+        StreamEvent::Stop {
+            reason: Some(StopReason::ToolUse),
+            stop_sequence: None,
+        },
+        StreamEvent::Usage(Usage {
+            output_tokens: 89,
+            ..Default::default()
+        }),
+        StreamEvent::Done,
+    ];
+    let encoded = encode_stream(&events);
+    let sse = sse_events(&encoded);
+    let kinds: Vec<&str> = sse.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "response.created",
+            "response.in_progress",
+            "response.output_item.added",
+            "response.reasoning_summary_part.added",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_summary_text.done",
+            "response.reasoning_summary_part.done",
+            "response.output_item.done",
+            "response.output_item.added",
+            "response.content_part.added",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.content_part.done",
+            "response.output_item.done",
+            "response.output_item.added",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.done",
+            "response.output_item.done",
+            "response.completed",
+        ]
+    );
+    for (event, data) in &sse {
+        let v: Value = serde_json::from_str(data).unwrap();
+        assert_eq!(v["type"], *event);
+    }
+    let data = |k: usize| -> Value { serde_json::from_str(&sse[k].1).unwrap() };
+    let created = data(0);
+    assert_eq!(created["response"]["id"], "msg_01XFDUDYJgAACzvnptvVoYEL");
+    assert_eq!(created["response"]["status"], "in_progress");
+    assert_eq!(created["response"]["output"], serde_json::json!([]));
+    assert_eq!(created["response"]["created_at"], 1_700_000_000);
+    assert_eq!(
+        data(16),
+        serde_json::json!({"type":"response.function_call_arguments.delta","sequence_number":16,"output_index":2,"item_id":"fc_msg_01XFDUDYJgAACzvnptvVoYEL_2","delta":"{\"location\":"})
+    );
+    let done = data(20);
+    let resp = &done["response"];
+    assert_eq!(resp["status"], "completed");
+    assert_eq!(resp["output"].as_array().unwrap().len(), 3);
+    // The foreign signature is not passed as encrypted_content.
+    assert_eq!(
+        resp["output"][0],
+        serde_json::json!({"type":"reasoning","id":"rs_msg_01XFDUDYJgAACzvnptvVoYEL_0","summary":[{"type":"summary_text","text":"Let me think."}]})
+    );
+    assert_eq!(resp["output"][1]["content"][0]["text"], "Okay.");
+    assert_eq!(resp["output"][2]["arguments"], "{\"location\": \"Paris\"}");
+    assert_eq!(
+        resp["usage"],
+        serde_json::json!({"input_tokens":472,"input_tokens_details":{"cached_tokens":400},"output_tokens":89,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":561})
+    );
+
+    // Decoding what was written gives back the events, minus the foreign signature.
+    let again = decode_stream(&encoded);
+    let (text, args, thinking, sig) = collect(&again);
+    assert_eq!(
+        (text.as_str(), thinking.as_str(), sig.as_str()),
+        ("Okay.", "Let me think.", "")
+    );
+    assert_eq!(args, ["{\"location\": \"Paris\"}"]);
+    assert_eq!(stop_of(&again), Some(StopReason::ToolUse));
+    assert_eq!(again.last(), Some(&StreamEvent::Done));
+}
+
+#[test]
+fn encoder_maps_stop_reasons_and_errors() {
+    let start = StreamEvent::Start {
+        id: "".into(),
+        model: "".into(),
+        created: None,
+        usage: None,
+    };
+    let encoded = encode_stream(&[
+        start.clone(),
+        StreamEvent::Stop {
+            reason: Some(StopReason::MaxTokens),
+            stop_sequence: None,
+        },
+        StreamEvent::Done,
+    ]);
+    let sse = sse_events(&encoded);
+    let (event, data) = sse.last().unwrap();
+    assert_eq!(event, "response.incomplete");
+    let v: Value = serde_json::from_str(data).unwrap();
+    assert_eq!(v["response"]["id"], "resp_meta");
+    assert_eq!(v["response"]["model"], "meta-model");
+    assert_eq!(
+        v["response"]["incomplete_details"]["reason"],
+        "max_output_tokens"
+    );
+
+    let mut err = ApiError::new(ErrorKind::Overloaded, "Overloaded");
+    err.origin = Some(Api::AnthropicMessages);
+    err.code = Some("overloaded_error".into());
+    let encoded = encode_stream(&[start, StreamEvent::Error(err), StreamEvent::Done]);
+    let sse = sse_events(&encoded);
+    assert_eq!(sse.len(), 3);
+    let (event, data) = &sse[2];
+    assert_eq!(event, "error");
+    assert_eq!(
+        serde_json::from_str::<Value>(data).unwrap(),
+        serde_json::json!({"type":"error","code":"server_is_overloaded","message":"Overloaded","param":null,"sequence_number":2})
+    );
+}

@@ -23,11 +23,14 @@ mod error;
 mod request_decode;
 mod request_encode;
 mod response;
-mod stream;
+mod stream_decode;
+mod stream_encode;
+pub mod stream_types;
 pub mod types;
 
 pub use error::{decode_error, encode_error};
 pub use request_decode::decode_request;
 pub use request_encode::encode_request;
 pub use response::{decode_response, encode_response};
-pub use stream::{StreamDecoder, StreamEncoder};
+pub use stream_decode::StreamDecoder;
+pub use stream_encode::StreamEncoder;

@@ -3,8 +3,8 @@
 use super::content::decode_part;
 use super::request_encode::{reasoning_fields, tool_call_fields};
 use super::types::{
-    IncompleteDetails, InputDetails, Item, ItemFields, Nullable, OutputDetails, Parsed, PartFields,
-    ResponseBody, TextOr, Timestamp, UsageW,
+    IncompleteDetails, InputDetails, Item, ItemFields, List, Nullable, OutputDetails, Parsed,
+    PartFields, ResponseBody, TextOr, Timestamp, UsageW,
 };
 use crate::ir::{self, Block, StopReason, ToolCallKind};
 use crate::wire::{Rest, from_json, to_json};
@@ -39,7 +39,7 @@ pub fn decode_response(body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
     if let Some(raw) = error.0 {
         extra.push((Str::borrowed("error"), raw));
     }
-    let content = decode_output(output)?;
+    let content = decode_output(output.0)?;
     let has_calls = content.iter().any(|b| matches!(b, Block::ToolCall { .. }));
     let reason = incomplete_details.0.and_then(|d| d.reason);
     let stop_reason = stop_reason(status.as_deref(), reason, has_calls);
@@ -194,7 +194,7 @@ pub(super) fn decode_output_item<'a>(
 
 /// Fields an SDK's `Response` model expects; written with their defaults when the source
 /// response is not a Responses one.
-const DEFAULT_FIELDS: [(&str, &str); 8] = [
+pub(super) const DEFAULT_FIELDS: [(&str, &str); 8] = [
     ("instructions", "null"),
     ("metadata", "{}"),
     ("parallel_tool_calls", "true"),
@@ -297,7 +297,7 @@ pub fn encode_response(
         } else {
             model.reborrow()
         },
-        output,
+        output: List(output),
         previous_response_id: previous_response_id.as_ref().map(Str::reborrow),
         service_tier: service_tier.as_ref().map(Str::reborrow),
         usage: usage.as_ref().map(usage_to_wire),

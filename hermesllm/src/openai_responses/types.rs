@@ -434,6 +434,34 @@ impl<T: Serialize> Serialize for Nullable<T> {
     }
 }
 
+/// A list written even when empty (`output: []` is required in response objects).
+#[derive(Debug, Clone, PartialEq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<T> Omit for List<T> {
+    fn omit(&self) -> bool {
+        false
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<T>::deserialize(d).map(List)
+    }
+}
+
+impl<T: Serialize> Serialize for List<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
 /// Unix seconds, read from an integer or a float (some compatible servers send floats).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Timestamp(pub u64);
@@ -577,8 +605,8 @@ open_object! {
         "incomplete_details" => pub incomplete_details: Nullable<IncompleteDetails<'a>>,
         /// Model.
         "model" => pub model: Str<'a>,
-        /// Output items.
-        "output" => pub output: Vec<Item<'a>>,
+        /// Output items (always written, even when empty).
+        "output" => pub output: List<Item<'a>>,
         /// Previous response id.
         "previous_response_id" => pub previous_response_id: Option<Str<'a>>,
         /// Service tier.
