@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::types::{Code, ErrorBody, ErrorFields};
+use super::response_types::{Code, ErrorBody, ErrorFields};
 use crate::ir::{ApiError, ErrorKind};
 use crate::{Api, Str};
 

@@ -23,6 +23,7 @@ mod error;
 mod request_decode;
 mod request_encode;
 mod response;
+pub mod response_types;
 mod stream_decode;
 mod stream_encode;
 pub mod stream_types;

@@ -2,10 +2,10 @@
 
 use super::content::decode_part;
 use super::request_encode::{reasoning_fields, tool_call_fields};
-use super::types::{
-    IncompleteDetails, InputDetails, Item, ItemFields, List, Nullable, OutputDetails, Parsed,
-    PartFields, ResponseBody, TextOr, Timestamp, UsageW,
+use super::response_types::{
+    IncompleteDetails, InputDetails, List, Nullable, OutputDetails, ResponseBody, Timestamp, UsageW,
 };
+use super::types::{Item, ItemFields, Parsed, PartFields, TextOr};
 use crate::ir::{self, Block, StopReason, ToolCallKind};
 use crate::wire::{Rest, from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, Raw, ResponseMeta, Str};

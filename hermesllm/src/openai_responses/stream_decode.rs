@@ -2,8 +2,9 @@
 
 use super::error::from_fields;
 use super::response::{stop_reason, usage_from_wire};
+use super::response_types::{ErrorFields, ResponseBody};
 use super::stream_types::{ErrorEventW, EventW};
-use super::types::{ErrorFields, ItemFields, Parsed, ResponseBody, TextOr};
+use super::types::{ItemFields, Parsed, TextOr};
 use crate::ir::{self, BlockStart, Delta, StreamEvent, ToolCallKind};
 use crate::stream::{Frame, StreamDecode};
 use crate::{Api, DecodeError, Str};

@@ -2,11 +2,9 @@
 
 use super::error::to_fields;
 use super::response::{DEFAULT_FIELDS, encode_status, usage_to_wire};
+use super::response_types::{IncompleteDetails, List, Nullable, ResponseBody, Timestamp};
 use super::stream_types::{ErrorEventW, EventW};
-use super::types::{
-    IncompleteDetails, Item, ItemFields, List, Nullable, Parsed, PartFields, ResponseBody, TextOr,
-    Timestamp,
-};
+use super::types::{Item, ItemFields, Parsed, PartFields, TextOr};
 use crate::ir::{BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
 use crate::stream::{StreamEncode, StreamMeta, write_json_event};
 use crate::{Api, Losses, Raw, Str};

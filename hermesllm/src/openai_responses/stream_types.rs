@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::types::{Code, Item, PartFields, ResponseBody};
+use super::response_types::{Code, ResponseBody};
+use super::types::{Item, PartFields};
 use crate::{Raw, Str};
 
 /// One stream event, all event types flattened (each uses a subset of the fields).
