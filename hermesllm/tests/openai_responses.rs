@@ -1830,3 +1830,59 @@ fn encoder_maps_stop_reasons_and_errors() {
         serde_json::json!({"type":"error","code":"server_is_overloaded","message":"Overloaded","param":null,"sequence_number":2})
     );
 }
+
+#[test]
+fn truncated_and_mangled_inputs_never_panic() {
+    for kind in ["requests", "responses", "errors"] {
+        for (name, body) in fixtures(kind) {
+            for cut in (0..body.len()).step_by(7) {
+                let part = &body[..cut];
+                let _ = decode_request(part, &meta());
+                let _ = decode_response(part);
+                let e = decode_error(400, part);
+                assert_eq!(e.status, 400, "{name}");
+            }
+        }
+    }
+    for (_, body) in fixtures("streams") {
+        let text = String::from_utf8(body).unwrap();
+        let mut dec = StreamDecoder::new();
+        for (event, data) in sse_events(&text) {
+            for cut in (0..data.len()).step_by(13) {
+                let Some(d) = data.get(..cut) else { continue };
+                let _ = dec.decode(
+                    &Frame::Sse {
+                        event: &event,
+                        data: d,
+                    },
+                    &mut |_| {},
+                );
+            }
+        }
+        dec.finish(&mut |_| {});
+    }
+}
+
+#[test]
+fn wrong_types_inside_items_name_the_item() {
+    let err = decode_request(
+        br#"{"model":"m","input":[{"role":"user","content":5}]}"#,
+        &meta(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, DecodeError::Json { path: Some(ref p), .. } if p == "input[0]"),
+        "{err:?}"
+    );
+    let err = decode_request(
+        br#"{"model":"m","input":"x","tools":[{"type":"function","name":7}]}"#,
+        &meta(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, DecodeError::Json { path: Some(ref p), .. } if p == "tools[0]"),
+        "{err:?}"
+    );
+    // Out-of-range numbers are errors too.
+    assert!(decode_request(br#"{"model":"m","max_output_tokens":-1}"#, &meta()).is_err());
+}

@@ -107,19 +107,24 @@ pub(super) fn type_and_code(kind: ErrorKind) -> (&'static str, Option<&'static s
 /// The error fields for an IR error: OpenAI-made errors keep their own code, others get the
 /// kind's default code.
 pub(super) fn to_fields<'x>(err: &'x ApiError<'_>) -> ErrorFields<'x> {
-    let (kind, default_code) = type_and_code(err.kind);
-    let own_code = matches!(
-        err.origin,
-        None | Some(Api::OpenAiChat | Api::OpenAiResponses)
-    );
-    let code = match (&err.code, own_code) {
+    let ApiError {
+        status: _, // The body carries no status; the HTTP layer sends it.
+        kind,
+        message,
+        code,
+        param,
+        origin,
+    } = err;
+    let (kind, default_code) = type_and_code(*kind);
+    let own_code = matches!(origin, None | Some(Api::OpenAiChat | Api::OpenAiResponses));
+    let code = match (code, own_code) {
         (Some(c), true) => Some(c.reborrow()),
         _ => default_code.map(Str::borrowed),
     };
     ErrorFields {
-        message: err.message.reborrow(),
+        message: message.reborrow(),
         kind: Some(Str::borrowed(kind)),
-        param: err.param.as_ref().map(Str::reborrow),
+        param: param.as_ref().map(Str::reborrow),
         code: code.map(Code),
     }
 }
