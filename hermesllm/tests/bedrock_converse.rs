@@ -1,0 +1,1134 @@
+//! Bedrock Converse codec: fixtures, round trips, mappings, bad input, errors, streams.
+
+// Test helpers outside #[test] functions panic on purpose: a broken fixture must fail loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use hermesllm::bedrock_converse as bc;
+use hermesllm::ir::{
+    self, Block, Cache, CacheTtl, Effort, ErrorKind, MediaSource, Message, Reasoning,
+    ResponseFormat, Role, StopReason, Tool, ToolCallKind, ToolChoice, ToolKind, Usage,
+};
+use hermesllm::{Api, DecodeError, LossKind, Losses, Raw, RequestMeta, ResponseMeta, Str};
+use serde_json::{Value, json};
+
+fn dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bedrock_converse")
+        .join(kind)
+}
+
+fn fixtures(kind: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = fs::read_dir(dir(kind))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn fixture(kind: &str, name: &str) -> Vec<u8> {
+    fs::read(dir(kind).join(name)).unwrap()
+}
+
+fn meta() -> RequestMeta<'static> {
+    RequestMeta {
+        model: Some("test-model".into()),
+        stream: false,
+    }
+}
+
+fn req(body: &[u8]) -> ir::Request<'_> {
+    bc::decode_request(body, &meta()).unwrap()
+}
+
+fn encode_req(r: &ir::Request<'_>) -> (Value, Losses) {
+    let mut losses = Losses::default();
+    let out = bc::encode_request(r, &mut losses).unwrap();
+    (serde_json::from_slice(&out).unwrap(), losses)
+}
+
+fn encode_resp(r: &ir::Response<'_>) -> (Value, Losses) {
+    let mut losses = Losses::default();
+    let out = bc::encode_response(r, &ResponseMeta::default(), &mut losses).unwrap();
+    (serde_json::from_slice(&out).unwrap(), losses)
+}
+
+fn loss_paths(l: &Losses) -> Vec<String> {
+    l.iter().map(|l| l.path.to_string()).collect()
+}
+
+/// Parses JSON text (arguments, raw schemas) so fixtures may be pretty-printed.
+fn js(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn text(t: &str) -> Block<'_> {
+    Block::Text { text: t.into() }
+}
+
+// ---------------------------------------------------------------- fixtures and round trips
+
+#[test]
+fn every_request_fixture_decodes_and_round_trips_losslessly() {
+    let all = fixtures("requests");
+    assert!(all.len() >= 12, "{} request fixtures", all.len());
+    for (name, body) in &all {
+        let first = bc::decode_request(body, &meta()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(first.model, "test-model", "{name}");
+        let mut losses = Losses::default();
+        let encoded = bc::encode_request(&first, &mut losses).unwrap();
+        assert!(losses.is_empty(), "{name}: {losses:?}");
+        let second = bc::decode_request(&encoded, &meta()).unwrap();
+        assert_eq!(first, second, "{name}");
+    }
+}
+
+#[test]
+fn every_response_fixture_decodes_and_round_trips_losslessly() {
+    let all = fixtures("responses");
+    assert!(all.len() >= 8, "{} response fixtures", all.len());
+    for (name, body) in &all {
+        let first = bc::decode_response(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(first.choices.len(), 1, "{name}");
+        assert!(first.usage.is_some(), "{name}");
+        let mut losses = Losses::default();
+        let encoded = bc::encode_response(&first, &ResponseMeta::default(), &mut losses).unwrap();
+        assert!(losses.is_empty(), "{name}: {losses:?}");
+        let second = bc::decode_response(&encoded).unwrap();
+        assert_eq!(first, second, "{name}");
+        // The same API writes back what Bedrock sent, metrics included.
+        let a: Value = serde_json::from_slice(body).unwrap();
+        let b: Value = serde_json::from_slice(&encoded).unwrap();
+        assert_eq!(a["metrics"], b["metrics"], "{name}");
+        // guardrail_intervened and content_filtered are one reason in the internal model.
+        let want = match a["stopReason"].as_str() {
+            Some("guardrail_intervened") => json!("content_filtered"),
+            _ => a["stopReason"].clone(),
+        };
+        assert_eq!(b["stopReason"], want, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------- requests: decoding
+
+#[test]
+fn roles_system_and_inference_config() {
+    let body = fixture("requests", "multi_turn.json");
+    let r = req(&body);
+    let roles: Vec<Role> = r.messages.iter().map(|m| m.role).collect();
+    assert_eq!(roles, [Role::User, Role::Assistant, Role::User]);
+    assert_eq!(r.max_output_tokens, Some(512));
+    assert_eq!(r.sampling.temperature, Some(0.5));
+    assert!(!r.stream);
+
+    let body = fixture("requests", "system.json");
+    let r = req(&body);
+    assert_eq!(r.system.len(), 2);
+    assert_eq!(r.system[1], text("Answer in English."));
+
+    let streaming = RequestMeta {
+        model: Some("anthropic.claude-sonnet-4".into()),
+        stream: true,
+    };
+    let r = bc::decode_request(&body, &streaming).unwrap();
+    assert!(r.stream);
+    assert_eq!(r.model, "anthropic.claude-sonnet-4");
+}
+
+#[test]
+fn sampling_top_k_and_stop_sequences() {
+    let body = fixture("requests", "sampling.json");
+    let r = req(&body);
+    assert_eq!(r.sampling.top_p, Some(0.9));
+    assert_eq!(r.sampling.top_k, Some(250));
+    assert_eq!(r.stop, vec![Str::from("\n\n\n"), Str::from("END")]);
+    assert!(r.extra.is_empty(), "{:?}", r.extra);
+    let (out, losses) = encode_req(&r);
+    assert!(losses.is_empty());
+    assert_eq!(out["additionalModelRequestFields"], json!({"top_k": 250}));
+    assert_eq!(
+        out["inferenceConfig"]["stopSequences"],
+        json!(["\n\n\n", "END"])
+    );
+    assert!(out.get("model").is_none(), "the model goes in the path");
+}
+
+#[test]
+fn tool_definitions_and_tool_choice() {
+    let body = fixture("requests", "tools.json");
+    let r = req(&body);
+    assert_eq!(r.tools.len(), 1);
+    let t = &r.tools[0];
+    assert_eq!(t.name, "top_song");
+    assert_eq!(
+        t.description.as_deref(),
+        Some("Get the most popular song played on a radio station.")
+    );
+    let ToolKind::Function { parameters, strict } = &t.kind else {
+        panic!("{t:?}")
+    };
+    assert_eq!(js(parameters.unwrap().get())["required"], json!(["sign"]));
+    assert_eq!(*strict, None);
+    assert_eq!(r.tool_choice, Some(ToolChoice::Auto));
+
+    let body = fixture("requests", "tool_choice_specific.json");
+    let r = req(&body);
+    assert_eq!(
+        r.tool_choice,
+        Some(ToolChoice::Tool {
+            name: "get_weather".into()
+        })
+    );
+    assert_eq!(r.tools[1].description, None);
+
+    let body = fixture("requests", "parallel_tools.json");
+    assert_eq!(req(&body).tool_choice, Some(ToolChoice::Required));
+}
+
+#[test]
+fn parallel_tool_calls_and_results() {
+    let body = fixture("requests", "parallel_tools.json");
+    let r = req(&body);
+    let calls: Vec<_> = r.messages[1]
+        .content
+        .iter()
+        .filter_map(|b| match b {
+            Block::ToolCall {
+                id,
+                name,
+                arguments,
+                kind,
+            } => Some((id.as_str(), name.as_str(), js(arguments), *kind)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            (
+                "tooluse_kZJMlvQmRJ6eAyJE5GIl7Q",
+                "get_weather",
+                json!({"city": "Seattle", "unit": "celsius"}),
+                ToolCallKind::Function
+            ),
+            (
+                "tooluse_Xq3bM2nRQwy1c2m0aD7Ylg",
+                "get_weather",
+                json!({"city": "Paris", "unit": "celsius"}),
+                ToolCallKind::Function
+            ),
+        ]
+    );
+    // Tool results stay in the user turn (Anthropic convention), JSON results as JSON text.
+    assert_eq!(r.messages[2].role, Role::User);
+    let Block::ToolResult {
+        call_id,
+        name: None,
+        content,
+        is_error: false,
+    } = &r.messages[2].content[1]
+    else {
+        panic!("{:?}", r.messages[2])
+    };
+    assert_eq!(call_id, "tooluse_Xq3bM2nRQwy1c2m0aD7Ylg");
+    assert_eq!(
+        js(content[0].as_text().unwrap()),
+        json!({"temperature": 18, "conditions": "sunny"})
+    );
+}
+
+#[test]
+fn tool_result_status_and_mixed_content() {
+    let body = fixture("requests", "tool_results.json");
+    let r = req(&body);
+    let Block::ToolResult {
+        is_error, content, ..
+    } = &r.messages[2].content[0]
+    else {
+        panic!()
+    };
+    assert!(*is_error);
+    assert_eq!(content, &vec![text("Station WZPZ not found.")]);
+    assert_eq!(r.messages[2].content[1], text("Try WKRP instead."));
+    let Block::ToolResult {
+        is_error, content, ..
+    } = &r.messages[4].content[0]
+    else {
+        panic!()
+    };
+    assert!(!*is_error);
+    assert_eq!(content.len(), 2);
+    assert_eq!(
+        js(content[0].as_text().unwrap()),
+        json!({"song": "Elemental Hotel", "artist": "8 Storey Hike"})
+    );
+    assert_eq!(content[1], text("Source: station playlist"));
+    let (out, _) = encode_req(&r);
+    assert_eq!(
+        out["messages"][2]["content"][0]["toolResult"]["status"],
+        "error"
+    );
+}
+
+#[test]
+fn images_and_documents() {
+    let body = fixture("requests", "images.json");
+    let r = req(&body);
+    let c = &r.messages[0].content;
+    assert!(
+        matches!(&c[1], Block::Image { source: MediaSource::Base64 { media_type, data }, detail: None }
+        if media_type == "image/png" && data.starts_with("iVBORw0KGgo"))
+    );
+    assert!(
+        matches!(&c[2], Block::Image { source: MediaSource::Url { url, media_type: Some(m) }, .. }
+        if url == "s3://amzn-s3-demo-bucket/photos/cat.jpeg" && m == "image/jpeg")
+    );
+
+    let body = fixture("requests", "documents.json");
+    let r = req(&body);
+    let c = &r.messages[0].content;
+    assert!(
+        matches!(&c[1], Block::Document { source: MediaSource::Base64 { media_type, .. }, name: Some(n), .. }
+        if media_type == "application/pdf" && n == "Quarterly Report")
+    );
+    assert!(
+        matches!(&c[2], Block::Document { source: MediaSource::Text { text }, .. }
+        if text.starts_with("Attendees"))
+    );
+    assert!(
+        matches!(&c[3], Block::Document { source: MediaSource::Url { media_type: Some(m), .. }, .. }
+        if m.ends_with("wordprocessingml.document"))
+    );
+}
+
+#[test]
+fn thinking_with_signature_and_redacted() {
+    let body = fixture("requests", "thinking.json");
+    let r = req(&body);
+    assert_eq!(
+        r.reasoning,
+        Some(Reasoning {
+            enabled: Some(true),
+            budget_tokens: Some(4096),
+            ..Reasoning::default()
+        })
+    );
+    let c = &r.messages[1].content;
+    assert!(
+        matches!(&c[0], Block::Thinking { text, signature: Some(s), id: None, origin: Api::BedrockConverse }
+        if text.starts_with("Check divisibility") && s.starts_with("EqoBCkgI"))
+    );
+    assert!(
+        matches!(&c[1], Block::RedactedThinking { data, origin: Api::BedrockConverse }
+        if data == "RXJEb3NzaWVyIHJlZGFjdGVkIHJlYXNvbmluZyBibG9i")
+    );
+    assert!(r.extra.is_empty());
+}
+
+#[test]
+fn cache_points_in_system_messages_and_tools() {
+    let body = fixture("requests", "cache.json");
+    let r = req(&body);
+    assert_eq!(r.system[1], Block::CachePoint(Cache::default()));
+    assert_eq!(
+        r.messages[0].content[1],
+        Block::CachePoint(Cache {
+            ttl: CacheTtl::FiveMinutes
+        })
+    );
+    assert_eq!(
+        r.tools[0].cache,
+        Some(Cache {
+            ttl: CacheTtl::OneHour
+        })
+    );
+    let (out, _) = encode_req(&r);
+    assert_eq!(
+        out["toolConfig"]["tools"][1],
+        json!({"cachePoint": {"type": "default", "ttl": "1h"}})
+    );
+    assert_eq!(out["system"][1], json!({"cachePoint": {"type": "default"}}));
+}
+
+#[test]
+fn extra_fields_are_kept_for_bedrock_and_reported_elsewhere() {
+    let body = fixture("requests", "extra_fields.json");
+    let r = req(&body);
+    assert_eq!(r.extra.api, Some(Api::BedrockConverse));
+    let keys: Vec<&str> = r.extra.fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "guardrailConfig",
+            "requestMetadata",
+            "performanceConfig",
+            "additionalModelResponseFieldPaths",
+            "additionalModelRequestFields.anthropic_beta",
+        ]
+    );
+    assert_eq!(r.sampling.top_k, Some(40));
+    let (out, losses) = encode_req(&r);
+    assert!(losses.is_empty());
+    assert_eq!(
+        out["additionalModelRequestFields"],
+        json!({"top_k": 40, "anthropic_beta": ["context-1m-2025-08-07"]})
+    );
+    assert_eq!(
+        out["guardrailConfig"]["guardrailIdentifier"],
+        "gr-abc123xyz"
+    );
+
+    // Extra fields of another API are reported, not written.
+    let mut foreign = r.clone();
+    foreign.extra.api = Some(Api::OpenAiChat);
+    let (out, losses) = encode_req(&foreign);
+    assert!(out.get("guardrailConfig").is_none());
+    assert_eq!(loss_paths(&losses).len(), 5);
+    assert!(losses.iter().all(|l| l.kind == LossKind::Dropped));
+}
+
+#[test]
+fn structured_output_is_kept_for_bedrock_and_encoded_from_json_schema() {
+    let body = fixture("requests", "structured_output.json");
+    let r = req(&body);
+    assert_eq!(r.response_format, None);
+    assert_eq!(r.extra.fields[0].0, "outputConfig");
+
+    let schema = Raw::parse(r#"{"type":"object","properties":{"a":{"type":"string"}}}"#).unwrap();
+    let mut ir_req = ir::Request {
+        model: "m".into(),
+        messages: vec![Message::text(Role::User, "hi")],
+        response_format: Some(ResponseFormat::JsonSchema {
+            name: Some("thing".into()),
+            description: None,
+            schema,
+            strict: Some(true),
+        }),
+        ..Default::default()
+    };
+    let (out, losses) = encode_req(&ir_req);
+    assert!(losses.is_empty(), "{losses:?}");
+    let js = &out["outputConfig"]["textFormat"];
+    assert_eq!(js["type"], "json_schema");
+    assert_eq!(js["structure"]["jsonSchema"]["name"], "thing");
+    assert_eq!(js["structure"]["jsonSchema"]["schema"], schema.get());
+
+    ir_req.response_format = Some(ResponseFormat::JsonObject);
+    let (out, losses) = encode_req(&ir_req);
+    assert_eq!(
+        out["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["schema"],
+        r#"{"type":"object"}"#
+    );
+    assert_eq!(losses.0[0].kind, LossKind::Approximated);
+}
+
+#[test]
+fn unknown_blocks_are_kept_raw() {
+    let body = fixture("requests", "unknown_blocks.json");
+    let r = req(&body);
+    assert!(
+        matches!(&r.system[1], Block::Unknown { origin: Api::BedrockConverse, raw }
+        if js(raw.get()).get("guardContent").is_some())
+    );
+    assert!(
+        matches!(&r.messages[0].content[1], Block::Unknown { raw, .. }
+        if raw.get().contains("demo.mp4"))
+    );
+    // Another API's unknown block is reported, not written.
+    let mut foreign = r.clone();
+    foreign.messages[0].content[1] = Block::Unknown {
+        origin: Api::AnthropicMessages,
+        raw: Raw::parse(r#"{"type":"server_tool_use"}"#).unwrap(),
+    };
+    let (out, losses) = encode_req(&foreign);
+    assert_eq!(out["messages"][0]["content"].as_array().unwrap().len(), 1);
+    assert_eq!(loss_paths(&losses), ["messages[0].content[1]"]);
+}
+
+// ---------------------------------------------------------------- requests: encoding rules
+
+fn foreign_request() -> ir::Request<'static> {
+    ir::Request {
+        model: "gpt-4o".into(),
+        system: vec![text("Be brief.")],
+        messages: vec![
+            Message::text(Role::User, "Weather in Paris?"),
+            Message {
+                role: Role::Assistant,
+                content: vec![
+                    Block::Thinking {
+                        text: "openai summary".into(),
+                        signature: Some("gAAAAencrypted".into()),
+                        id: Some("rs_1".into()),
+                        origin: Api::OpenAiResponses,
+                    },
+                    Block::Thinking {
+                        text: "claude thought".into(),
+                        signature: Some("EqoBsig".into()),
+                        id: None,
+                        origin: Api::AnthropicMessages,
+                    },
+                    Block::ToolCall {
+                        id: "call_1".into(),
+                        name: "get_weather".into(),
+                        arguments: r#"{"city":"Paris"}"#.into(),
+                        kind: ToolCallKind::Function,
+                    },
+                    Block::ToolCall {
+                        id: "call_2".into(),
+                        name: "get_weather".into(),
+                        arguments: r#"{"city":"#.into(),
+                        kind: ToolCallKind::Function,
+                    },
+                ],
+                name: None,
+            },
+            Message {
+                role: Role::Tool,
+                content: vec![Block::ToolResult {
+                    call_id: "call_1".into(),
+                    name: Some("get_weather".into()),
+                    content: vec![text("18C")],
+                    is_error: false,
+                }],
+                name: None,
+            },
+            Message {
+                role: Role::Tool,
+                content: vec![Block::ToolResult {
+                    call_id: "call_2".into(),
+                    name: None,
+                    content: vec![text("bad args")],
+                    is_error: true,
+                }],
+                name: None,
+            },
+            Message::text(Role::System, "Answer in French."),
+            Message {
+                role: Role::User,
+                content: vec![
+                    text("And this picture?"),
+                    Block::Image {
+                        source: MediaSource::Url {
+                            url: "https://example.com/a.png".into(),
+                            media_type: None,
+                        },
+                        detail: None,
+                    },
+                    Block::Image {
+                        source: MediaSource::Base64 {
+                            media_type: "image/jpeg".into(),
+                            data: "/9j/4AAQ".into(),
+                        },
+                        detail: Some("high".into()),
+                    },
+                    Block::Document {
+                        source: MediaSource::Base64 {
+                            media_type: "application/pdf".into(),
+                            data: "JVBERi0".into(),
+                        },
+                        name: Some("report.final.pdf".into()),
+                        context: None,
+                        citations: None,
+                    },
+                ],
+                name: Some("alice".into()),
+            },
+        ],
+        tools: vec![Tool {
+            name: "get_weather".into(),
+            description: Some("Weather".into()),
+            kind: ToolKind::Function {
+                parameters: None,
+                strict: Some(true),
+            },
+            cache: None,
+        }],
+        tool_choice: Some(ToolChoice::Auto),
+        parallel_tool_calls: Some(false),
+        sampling: ir::Sampling {
+            temperature: Some(0.2),
+            top_k: Some(10),
+            seed: Some(7),
+            ..Default::default()
+        },
+        max_output_tokens: Some(2048),
+        reasoning: Some(Reasoning {
+            effort: Some(Effort::Low),
+            ..Default::default()
+        }),
+        user: Some("u-1".into()),
+        extra: ir::Extra {
+            api: Some(Api::OpenAiChat),
+            fields: vec![("prediction".into(), Raw::parse("{}").unwrap())],
+        },
+        ..Default::default()
+    }
+}
+
+#[test]
+fn encoding_a_foreign_request_applies_bedrock_rules_and_records_losses() {
+    let r = foreign_request();
+    let (out, losses) = encode_req(&r);
+
+    // System message moved to the system prompt.
+    assert_eq!(
+        out["system"],
+        json!([{"text": "Be brief."}, {"text": "Answer in French."}])
+    );
+    // Strict alternation: the two tool messages and the user turn merge.
+    let msgs = out["messages"].as_array().unwrap();
+    let roles: Vec<&str> = msgs.iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["user", "assistant", "user"]);
+    let assistant = msgs[1]["content"].as_array().unwrap();
+    // OpenAI reasoning dropped; Claude thinking kept with its signature.
+    assert_eq!(assistant.len(), 3);
+    assert_eq!(
+        assistant[0],
+        json!({"reasoningContent": {"reasoningText": {"text": "claude thought", "signature": "EqoBsig"}}})
+    );
+    assert_eq!(
+        assistant[1],
+        json!({"toolUse": {"toolUseId": "call_1", "name": "get_weather", "input": {"city": "Paris"}}})
+    );
+    // Invalid JSON arguments travel as a string.
+    assert_eq!(assistant[2]["toolUse"]["input"], r#"{"city":"#);
+    let user = msgs[2]["content"].as_array().unwrap();
+    assert_eq!(
+        user[0],
+        json!({"toolResult": {"toolUseId": "call_1", "content": [{"text": "18C"}]}})
+    );
+    assert_eq!(user[1]["toolResult"]["status"], "error");
+    assert_eq!(user[2], json!({"text": "And this picture?"}));
+    assert_eq!(
+        user[3],
+        json!({"image": {"format": "jpeg", "source": {"bytes": "/9j/4AAQ"}}})
+    );
+    assert_eq!(user[4]["document"]["name"], "report-final-pdf");
+    assert_eq!(user[4]["document"]["format"], "pdf");
+    // Tools: a function without parameters gets an empty object schema.
+    assert_eq!(
+        out["toolConfig"],
+        json!({"tools": [{"toolSpec": {"name": "get_weather", "description": "Weather",
+            "inputSchema": {"json": {"type": "object", "properties": {}}}}}],
+            "toolChoice": {"auto": {}}})
+    );
+    assert_eq!(
+        out["inferenceConfig"],
+        json!({"maxTokens": 2048, "temperature": 0.2})
+    );
+    assert_eq!(
+        out["additionalModelRequestFields"],
+        json!({"top_k": 10, "thinking": {"type": "enabled", "budget_tokens": 2048}})
+    );
+    assert!(out.get("prediction").is_none());
+
+    let paths = loss_paths(&losses);
+    for p in [
+        "messages[1].content[0]",
+        "messages[1].content[3].arguments",
+        "messages[4]",
+        "messages[5].name",
+        "messages[5].content[1]",
+        "messages[5].content[2].detail",
+        "messages[5].content[3].name",
+        "tools[0].strict",
+        "parallel_tool_calls",
+        "seed",
+        "user",
+        "reasoning.effort",
+        "prediction",
+    ] {
+        assert!(paths.iter().any(|x| x == p), "{p} not in {paths:?}");
+    }
+    assert_eq!(paths.len(), 13, "{paths:?}");
+}
+
+#[test]
+fn tool_choice_none_and_allowed() {
+    let mut r = ir::Request {
+        model: "m".into(),
+        messages: vec![Message::text(Role::User, "hi")],
+        tools: vec![
+            Tool {
+                name: "a".into(),
+                description: None,
+                kind: ToolKind::Function {
+                    parameters: None,
+                    strict: None,
+                },
+                cache: None,
+            },
+            Tool {
+                name: "b".into(),
+                description: None,
+                kind: ToolKind::Custom { format: None },
+                cache: None,
+            },
+        ],
+        tool_choice: Some(ToolChoice::None),
+        ..Default::default()
+    };
+    let (out, losses) = encode_req(&r);
+    assert!(out.get("toolConfig").is_none());
+    assert_eq!(loss_paths(&losses), ["tool_choice"]);
+
+    r.tool_choice = Some(ToolChoice::Allowed {
+        names: vec!["a".into()],
+        required: true,
+    });
+    let (out, losses) = encode_req(&r);
+    assert_eq!(out["toolConfig"]["tools"].as_array().unwrap().len(), 1);
+    assert_eq!(out["toolConfig"]["toolChoice"], json!({"any": {}}));
+    assert_eq!(loss_paths(&losses), ["tool_choice"]);
+
+    r.tool_choice = Some(ToolChoice::Required);
+    let (out, losses) = encode_req(&r);
+    assert_eq!(out["toolConfig"]["toolChoice"], json!({"any": {}}));
+    assert_eq!(loss_paths(&losses), ["tools[1]"]);
+}
+
+#[test]
+fn reasoning_encodings() {
+    let mut r = ir::Request {
+        model: "m".into(),
+        messages: vec![Message::text(Role::User, "hi")],
+        reasoning: Some(Reasoning {
+            enabled: Some(false),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let (out, losses) = encode_req(&r);
+    assert_eq!(
+        out["additionalModelRequestFields"]["thinking"],
+        json!({"type": "disabled"})
+    );
+    assert!(losses.is_empty());
+    r.reasoning = Some(Reasoning {
+        budget_tokens: Some(3000),
+        summary: Some("auto".into()),
+        ..Default::default()
+    });
+    let (out, losses) = encode_req(&r);
+    assert_eq!(
+        out["additionalModelRequestFields"]["thinking"],
+        json!({"type": "enabled", "budget_tokens": 3000})
+    );
+    assert_eq!(loss_paths(&losses), ["reasoning.summary"]);
+}
+
+// ---------------------------------------------------------------- requests: bad input
+
+fn decode_err(body: &str) -> DecodeError {
+    bc::decode_request(body.as_bytes(), &meta()).unwrap_err()
+}
+
+#[test]
+fn bad_requests_are_decode_errors() {
+    let ok_msgs = r#""messages":[{"role":"user","content":[{"text":"hi"}]}]"#;
+    assert!(matches!(decode_err("{"), DecodeError::Json { .. }));
+    assert!(matches!(decode_err("[]"), DecodeError::Json { .. }));
+    assert!(decode_err("{}").to_string().contains("messages"));
+    let e = decode_err(r#"{"messages":{"role":"user"}}"#);
+    assert!(e.to_string().contains("messages"), "{e}");
+    let e = decode_err(r#"{"messages":[{"role":"system","content":[{"text":"x"}]}]}"#);
+    assert_eq!(
+        e,
+        DecodeError::invalid("messages[0].role", "must be user or assistant")
+    );
+    let e = decode_err(&format!(
+        r#"{{{ok_msgs},"inferenceConfig":{{"maxTokens":"ten"}}}}"#
+    ));
+    assert!(
+        matches!(&e, DecodeError::Json { path: Some(p), .. } if p.contains("inferenceConfig.maxTokens")),
+        "{e:?}"
+    );
+    let e = decode_err(
+        r#"{"messages":[{"role":"user","content":[{"image":{"format":"bmp","source":{"bytes":"AA=="}}}]}]}"#,
+    );
+    assert_eq!(
+        e,
+        DecodeError::invalid(
+            "messages[0].content[0].image.format",
+            "must be png, jpeg, gif or webp"
+        )
+    );
+    // A modelled block with a wrong shape is an error, not an unknown block.
+    let e =
+        decode_err(r#"{"messages":[{"role":"user","content":[{"toolUse":{"toolUseId":"x"}}]}]}"#);
+    assert!(
+        matches!(&e, DecodeError::Json { path: Some(p), .. } if p.contains("messages[0].content[0]")),
+        "{e:?}"
+    );
+    let e = decode_err(r#"{"messages":[{"role":"user","content":[{"text":"a","image":{}}]}]}"#);
+    assert!(matches!(e, DecodeError::Json { .. }), "{e:?}");
+    let e = decode_err(r#"{"messages":[{"role":"user","content":[5]}]}"#);
+    assert!(matches!(e, DecodeError::Json { .. }), "{e:?}");
+    let e = decode_err(
+        r#"{"messages":[{"role":"user","content":[{"text":"a"}]}],"toolConfig":{"tools":[{"cachePoint":{"type":"default"}}]}}"#,
+    );
+    assert_eq!(
+        e,
+        DecodeError::invalid("toolConfig.tools[0]", "a cachePoint must follow a tool")
+    );
+    let e = decode_err(&format!(
+        r#"{{{ok_msgs},"additionalModelRequestFields":{{"thinking":{{"type":"sometimes"}}}}}}"#
+    ));
+    assert!(e.to_string().contains("thinking.type"), "{e}");
+    // The model comes from the path.
+    let e = bc::decode_request(format!("{{{ok_msgs}}}").as_bytes(), &RequestMeta::default())
+        .unwrap_err();
+    assert_eq!(e.to_api_error().kind, ErrorKind::InvalidRequest);
+    assert!(e.to_string().contains("modelId"));
+}
+
+// ---------------------------------------------------------------- responses
+
+#[test]
+fn response_stop_reasons_decode() {
+    let cases = [
+        ("text.json", StopReason::EndTurn),
+        ("tool_use.json", StopReason::ToolUse),
+        ("parallel_tool_use.json", StopReason::ToolUse),
+        ("max_tokens.json", StopReason::MaxTokens),
+        ("stop_sequence.json", StopReason::StopSequence),
+        ("guardrail_intervened.json", StopReason::ContentFilter),
+        ("content_filtered.json", StopReason::ContentFilter),
+        (
+            "context_window_exceeded.json",
+            StopReason::ContextWindowExceeded,
+        ),
+    ];
+    for (name, want) in cases {
+        let body = fixture("responses", name);
+        let r = bc::decode_response(&body).unwrap();
+        assert_eq!(r.choices[0].stop_reason, Some(want), "{name}");
+    }
+    let body = fixture("responses", "stop_sequence.json");
+    let r = bc::decode_response(&body).unwrap();
+    assert_eq!(r.choices[0].stop_sequence.as_deref(), Some("END"));
+    let body = fixture("responses", "guardrail_intervened.json");
+    let r = bc::decode_response(&body).unwrap();
+    let keys: Vec<&str> = r.extra.fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["metrics", "trace"]);
+}
+
+#[test]
+fn stop_reasons_encode() {
+    let cases = [
+        (StopReason::EndTurn, "end_turn", false),
+        (StopReason::ToolUse, "tool_use", false),
+        (StopReason::MaxTokens, "max_tokens", false),
+        (StopReason::StopSequence, "stop_sequence", false),
+        (StopReason::ContentFilter, "content_filtered", false),
+        (
+            StopReason::ContextWindowExceeded,
+            "model_context_window_exceeded",
+            false,
+        ),
+        (StopReason::Refusal, "content_filtered", true),
+        (StopReason::PauseTurn, "end_turn", true),
+        (
+            StopReason::Other("malformed_tool_use".into()),
+            "malformed_tool_use",
+            false,
+        ),
+        (StopReason::Other("SAFETY_X".into()), "end_turn", true),
+    ];
+    for (reason, want, lossy) in cases {
+        let resp = ir::Response {
+            choices: vec![ir::Choice {
+                content: vec![text("x")],
+                stop_reason: Some(reason.clone()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let (out, losses) = encode_resp(&resp);
+        assert_eq!(out["stopReason"], want, "{reason:?}");
+        assert_eq!(!losses.is_empty(), lossy, "{reason:?}");
+    }
+}
+
+#[test]
+fn usage_normalisation_both_ways() {
+    let body = fixture("responses", "cache_usage.json");
+    let r = bc::decode_response(&body).unwrap();
+    assert_eq!(
+        r.usage,
+        Some(Usage {
+            input_tokens: 12 + 11800 + 212,
+            output_tokens: 38,
+            cache_read_input_tokens: 11800,
+            cache_write_input_tokens: 212,
+            reasoning_tokens: 0,
+        })
+    );
+    assert_eq!(r.usage.unwrap().total_tokens(), 12062);
+    let (out, _) = encode_resp(&r);
+    assert_eq!(
+        out["usage"],
+        json!({"inputTokens": 12, "outputTokens": 38, "totalTokens": 12062,
+            "cacheReadInputTokens": 11800, "cacheWriteInputTokens": 212})
+    );
+
+    // OpenAI-style usage with reasoning: reasoning stays inside outputTokens.
+    let resp = ir::Response {
+        choices: vec![ir::Choice::default()],
+        usage: Some(Usage {
+            input_tokens: 100,
+            output_tokens: 50,
+            reasoning_tokens: 20,
+            cache_read_input_tokens: 60,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let (out, losses) = encode_resp(&resp);
+    assert_eq!(
+        out["usage"],
+        json!({"inputTokens": 40, "outputTokens": 50, "totalTokens": 150,
+            "cacheReadInputTokens": 60, "cacheWriteInputTokens": 0})
+    );
+    assert!(losses.is_empty());
+}
+
+#[test]
+fn response_content_thinking_and_tools() {
+    let body = fixture("responses", "thinking.json");
+    let r = bc::decode_response(&body).unwrap();
+    let c = &r.choices[0].content;
+    assert!(
+        matches!(&c[0], Block::Thinking { signature: Some(s), origin: Api::BedrockConverse, .. }
+        if s.starts_with("EqoBCkgI"))
+    );
+    assert_eq!(c[1], text("No. 1015 = 5 × 7 × 29."));
+    assert_eq!(r.id, "");
+    assert_eq!(r.model, "");
+
+    let body = fixture("responses", "redacted_thinking.json");
+    let r = bc::decode_response(&body).unwrap();
+    assert!(matches!(
+        &r.choices[0].content[0],
+        Block::RedactedThinking { .. }
+    ));
+
+    let body = fixture("responses", "parallel_tool_use.json");
+    let r = bc::decode_response(&body).unwrap();
+    let args: Vec<Value> = r.choices[0]
+        .content
+        .iter()
+        .filter_map(|b| match b {
+            Block::ToolCall { arguments, .. } => Some(js(arguments)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        args,
+        [
+            json!({"city": "Seattle", "unit": "celsius"}),
+            json!({"city": "Paris", "unit": "celsius"})
+        ]
+    );
+}
+
+#[test]
+fn encoding_a_foreign_response() {
+    let resp = ir::Response {
+        id: "chatcmpl-1".into(),
+        model: "gpt-4o".into(),
+        created: Some(1),
+        choices: vec![
+            ir::Choice {
+                content: vec![
+                    Block::Thinking {
+                        text: "summary".into(),
+                        signature: Some("enc".into()),
+                        id: Some("rs_1".into()),
+                        origin: Api::OpenAiResponses,
+                    },
+                    Block::Refusal {
+                        text: "I can't help with that.".into(),
+                    },
+                    Block::ToolCall {
+                        id: "call_9".into(),
+                        name: "f".into(),
+                        arguments: "".into(),
+                        kind: ToolCallKind::Function,
+                    },
+                ],
+                stop_reason: Some(StopReason::ToolUse),
+                stop_sequence: None,
+                logprobs: None,
+            },
+            ir::Choice::default(),
+        ],
+        usage: Some(Usage {
+            input_tokens: 10,
+            output_tokens: 5,
+            ..Default::default()
+        }),
+        system_fingerprint: Some("fp_1".into()),
+        ..Default::default()
+    };
+    let (out, losses) = encode_resp(&resp);
+    assert_eq!(
+        out,
+        json!({
+            "output": {"message": {"role": "assistant", "content": [
+                {"reasoningContent": {"reasoningText": {"text": "summary"}}},
+                {"text": "I can't help with that."},
+                {"toolUse": {"toolUseId": "call_9", "name": "f", "input": {}}}
+            ]}},
+            "stopReason": "tool_use",
+            "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
+            "metrics": {"latencyMs": 0}
+        })
+    );
+    assert_eq!(
+        loss_paths(&losses),
+        [
+            "system_fingerprint",
+            "choices[1]",
+            "choices[0].content[0].signature",
+            "choices[0].content[1]"
+        ]
+    );
+}
+
+#[test]
+fn bad_responses_are_decode_errors() {
+    assert!(bc::decode_response(b"not json").is_err());
+    assert_eq!(
+        bc::decode_response(br#"{"stopReason":"end_turn"}"#).unwrap_err(),
+        DecodeError::invalid("output", "missing output.message")
+    );
+    let e = bc::decode_response(
+        br#"{"output":{"message":{"role":"assistant","content":[{"text":1}]}},"stopReason":"end_turn"}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(e, DecodeError::Json { .. }));
+    let e = bc::decode_response(
+        br#"{"output":{"message":{"role":"assistant","content":[]}},"usage":{"inputTokens":-1}}"#,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, DecodeError::Json { path: Some(p), .. } if p.contains("usage")),
+        "{e:?}"
+    );
+}
+
+// ---------------------------------------------------------------- errors
+
+#[test]
+fn every_error_fixture_decodes_to_its_kind() {
+    let expected = [
+        ("access_denied.403.json", ErrorKind::PermissionDenied, None),
+        ("internal.500.json", ErrorKind::Server, None),
+        (
+            "model_error.424.json",
+            ErrorKind::Server,
+            Some("ModelErrorException"),
+        ),
+        ("model_timeout.408.json", ErrorKind::Timeout, None),
+        ("not_found.404.json", ErrorKind::NotFound, None),
+        (
+            "service_unavailable.503.json",
+            ErrorKind::Overloaded,
+            Some("ServiceUnavailableException"),
+        ),
+        ("throttling.429.json", ErrorKind::RateLimit, None),
+        (
+            "unrecognized_client.401.json",
+            ErrorKind::Authentication,
+            Some("UnrecognizedClientException"),
+        ),
+        ("validation.400.json", ErrorKind::InvalidRequest, None),
+    ];
+    let all = fixtures("errors");
+    assert_eq!(all.len(), expected.len());
+    for ((name, body), (want_name, kind, code)) in all.iter().zip(expected) {
+        assert_eq!(name, want_name);
+        let status: u16 = name.split('.').nth(1).unwrap().parse().unwrap();
+        let e = bc::decode_error(status, body);
+        assert_eq!(e.kind, kind, "{name}");
+        assert_eq!(e.status, status, "{name}");
+        assert_eq!(e.code.as_deref(), code, "{name}");
+        assert_eq!(e.origin, Some(Api::BedrockConverse));
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(e.message, v["message"].as_str().unwrap(), "{name}");
+
+        let out: Value = serde_json::from_slice(&bc::encode_error(&e)).unwrap();
+        assert_eq!(out["message"], v["message"], "{name}");
+        let want_type = code.unwrap_or(bc::error_type(kind));
+        assert_eq!(out["__type"], want_type, "{name}");
+        assert_eq!(out.as_object().unwrap().len(), 2);
+    }
+}
+
+#[test]
+fn error_types_and_odd_bodies() {
+    assert_eq!(
+        bc::error_type(ErrorKind::InvalidRequest),
+        "ValidationException"
+    );
+    assert_eq!(
+        bc::error_type(ErrorKind::Authentication),
+        "UnrecognizedClientException"
+    );
+    assert_eq!(
+        bc::error_type(ErrorKind::PermissionDenied),
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        bc::error_type(ErrorKind::NotFound),
+        "ResourceNotFoundException"
+    );
+    assert_eq!(bc::error_type(ErrorKind::RateLimit), "ThrottlingException");
+    assert_eq!(
+        bc::error_type(ErrorKind::Overloaded),
+        "ServiceUnavailableException"
+    );
+    assert_eq!(bc::error_type(ErrorKind::Timeout), "ModelTimeoutException");
+    assert_eq!(bc::error_type(ErrorKind::Server), "InternalServerException");
+    assert_eq!(bc::exception_status("ModelErrorException"), Some(424));
+    assert_eq!(bc::exception_status("throttlingException"), Some(429));
+
+    let e = bc::decode_error(502, b"<html>Bad Gateway</html>");
+    assert_eq!(e.kind, ErrorKind::Server);
+    assert_eq!(e.message, "<html>Bad Gateway</html>");
+    let e = bc::decode_error(429, b"");
+    assert_eq!(e.kind, ErrorKind::RateLimit);
+    assert!(!e.message.is_empty());
+    let e = bc::decode_error(
+        400,
+        br#"{"Message":"quota","__type":"ServiceQuotaExceededException"}"#,
+    );
+    assert_eq!(e.kind, ErrorKind::RateLimit);
+    assert_eq!(e.message, "quota");
+    let e = bc::decode_error(400, &[0xff, 0xfe]);
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+
+    // A gateway error (no origin) is named by its kind.
+    let g = ir::ApiError::new(ErrorKind::RateLimit, "slow down");
+    let out: Value = serde_json::from_slice(&bc::encode_error(&g)).unwrap();
+    assert_eq!(
+        out,
+        json!({"message": "slow down", "__type": "ThrottlingException"})
+    );
+}
