@@ -13,6 +13,7 @@
 
 mod blocks;
 mod error;
+mod events;
 mod request;
 mod response;
 mod stream;
