@@ -703,6 +703,22 @@ fn tool_choice_none_and_allowed() {
 }
 
 #[test]
+fn tool_history_without_tools_gets_stand_in_definitions() {
+    let mut r = foreign_request();
+    r.tools.clear();
+    r.tool_choice = None;
+    r.messages[0].content.push(text(""));
+    let (out, losses) = encode_req(&r);
+    assert_eq!(
+        out["toolConfig"],
+        json!({"tools": [{"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object"}}}}]})
+    );
+    assert!(loss_paths(&losses).contains(&"tools".to_owned()));
+    // The empty text block is left out (Bedrock rejects blank text).
+    assert_eq!(out["messages"][0]["content"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn reasoning_encodings() {
     let mut r = ir::Request {
         model: "m".into(),
@@ -1535,6 +1551,54 @@ mod streams {
         assert!(c.blocks[2].closed);
         assert!(c.done);
         assert_eq!(c.usage, None);
+    }
+
+    #[test]
+    fn redacted_reasoning_streams_round_trip() {
+        let frames = vec![
+            OwnedFrame::event("messageStart", json!({"role": "assistant"})),
+            OwnedFrame::event(
+                "contentBlockDelta",
+                json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"redactedContent": "RXJE"}}}),
+            ),
+            OwnedFrame::event("contentBlockStop", json!({"contentBlockIndex": 0})),
+            OwnedFrame::event("messageStop", json!({"stopReason": "end_turn"})),
+            OwnedFrame::event(
+                "metadata",
+                json!({"usage": {"inputTokens": 5, "outputTokens": 7, "totalTokens": 12}}),
+            ),
+        ];
+        let (c, bytes) = run(&frames);
+        assert_eq!(c.blocks[0].kind, "redacted");
+        assert_eq!(c.blocks[0].text, "RXJE");
+        let (again, _) = run(&frames_from_bytes(&bytes));
+        assert_eq!(again.events, c.events);
+    }
+
+    #[test]
+    fn encoder_ignores_content_after_the_stop() {
+        let mut enc = bc::StreamEncoder::new(StreamMeta::default());
+        let mut out = Vec::new();
+        for ev in [
+            StreamEvent::Stop {
+                reason: Some(StopReason::EndTurn),
+                stop_sequence: Some("END".into()),
+            },
+            StreamEvent::Delta {
+                index: 0,
+                delta: Delta::Text("late".into()),
+            },
+            StreamEvent::Done,
+        ] {
+            enc.encode(&ev, &mut out);
+        }
+        let got = event_types(&out);
+        let types: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(types, ["messageStart", "messageStop", "metadata"]);
+        assert_eq!(
+            got[1].1,
+            json!({"stopReason": "end_turn", "additionalModelResponseFields": {"stop_sequence": "END"}})
+        );
     }
 
     #[test]

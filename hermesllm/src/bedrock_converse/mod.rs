@@ -17,9 +17,12 @@ mod events;
 mod request;
 mod response;
 mod stream;
+mod stream_encode;
+mod tools;
 pub mod types;
 
 pub use error::{decode_error, encode_error, error_type, exception_status};
 pub use request::{decode_request, encode_request};
 pub use response::{decode_response, encode_response};
-pub use stream::{StreamDecoder, StreamEncoder};
+pub use stream::StreamDecoder;
+pub use stream_encode::StreamEncoder;

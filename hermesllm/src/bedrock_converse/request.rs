@@ -3,12 +3,12 @@
 use serde_json::value::RawValue;
 
 use super::blocks::{self, BlockError, ForeignThinking, decode_cache, encode_cache};
+use super::tools::{decode_tools, encode_tools, stand_in_tools};
 use super::types::{
-    AdditionalRequestFields, ConverseRequest, Empty, InferenceConfig, InputSchema,
-    JsonSchemaDefinition, Message, OutputConfig, OutputFormat, OutputStructure, SystemBlock,
-    ThinkingConfig, ToolChoice, ToolConfig, ToolEntry, ToolName, ToolSpec, Union,
+    AdditionalRequestFields, ConverseRequest, InferenceConfig, JsonSchemaDefinition, Message,
+    OutputConfig, OutputFormat, OutputStructure, SystemBlock, ThinkingConfig, Union,
 };
-use crate::ir::{self, Block, Effort, Reasoning, ResponseFormat, Role, Tool, ToolKind};
+use crate::ir::{self, Block, Effort, Reasoning, ResponseFormat, Role};
 use crate::wire::{Rest, from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, Raw, RequestMeta, Str};
 
@@ -137,48 +137,6 @@ fn decode_messages<'a>(messages: Vec<Message<'a>>) -> Result<Vec<ir::Message<'a>
     Ok(out)
 }
 
-fn decode_tools<'a>(tc: ToolConfig<'a>, req: &mut ir::Request<'a>) -> Result<(), DecodeError> {
-    let ToolConfig { tools, tool_choice } = tc;
-    for (i, entry) in tools.into_iter().enumerate() {
-        match entry {
-            Union::Known(ToolEntry::ToolSpec(ToolSpec {
-                name,
-                description,
-                input_schema,
-            })) => req.tools.push(Tool {
-                name,
-                description,
-                kind: ToolKind::Function {
-                    parameters: Some(input_schema.json),
-                    strict: None,
-                },
-                cache: None,
-            }),
-            Union::Known(ToolEntry::CachePoint(cp)) => {
-                let Some(last) = req.tools.last_mut() else {
-                    return Err(DecodeError::invalid(
-                        format!("toolConfig.tools[{i}]"),
-                        "a cachePoint must follow a tool",
-                    ));
-                };
-                last.cache = Some(decode_cache(&cp));
-            }
-            Union::Unknown(raw) => req.tools.push(Tool {
-                name: Str::default(),
-                description: None,
-                kind: ToolKind::Builtin { origin: API, raw },
-                cache: None,
-            }),
-        }
-    }
-    req.tool_choice = tool_choice.map(|c| match c {
-        ToolChoice::Auto(_) => ir::ToolChoice::Auto,
-        ToolChoice::Any(_) => ir::ToolChoice::Required,
-        ToolChoice::Tool(ToolName { name }) => ir::ToolChoice::Tool { name },
-    });
-    Ok(())
-}
-
 fn decode_thinking<'a>(t: &ThinkingConfig<'a>) -> Result<Reasoning<'a>, DecodeError> {
     let enabled = match t.kind.as_str() {
         "enabled" | "adaptive" => true,
@@ -252,6 +210,9 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         .iter()
         .any(|m| m.content.iter().any(blocks::is_tool_block));
     out.tool_config = encode_tools(tools, tool_choice.as_ref(), uses_tools, losses);
+    if uses_tools && out.tool_config.is_none() {
+        out.tool_config = stand_in_tools(messages, losses);
+    }
     if *parallel_tool_calls == Some(false) {
         losses.dropped(
             "parallel_tool_calls",
@@ -408,6 +369,10 @@ fn encode_messages<'b>(
         };
         let mut content = Vec::with_capacity(m.content.len());
         for (j, b) in m.content.iter().enumerate() {
+            // Bedrock rejects blank text blocks; an empty one carries nothing.
+            if b.as_text().is_some_and(str::is_empty) {
+                continue;
+            }
             let at = || format!("messages[{i}].content[{j}]");
             if let Some(b) = blocks::encode_block(b, ForeignThinking::Drop, losses, &at) {
                 content.push(b);
@@ -425,99 +390,6 @@ fn encode_messages<'b>(
         }
     }
 }
-
-fn encode_tools<'b>(
-    tools: &'b [Tool<'_>],
-    choice: Option<&'b ir::ToolChoice<'_>>,
-    uses_tools: bool,
-    losses: &mut Losses,
-) -> Option<ToolConfig<'b>> {
-    let mut allowed: Option<&[Str<'_>]> = None;
-    let tool_choice = match choice {
-        None => None,
-        Some(ir::ToolChoice::Auto) => Some(ToolChoice::Auto(Empty {})),
-        Some(ir::ToolChoice::Required) => Some(ToolChoice::Any(Empty {})),
-        Some(ir::ToolChoice::Tool { name }) => Some(ToolChoice::Tool(ToolName {
-            name: name.reborrow(),
-        })),
-        Some(ir::ToolChoice::None) => {
-            if !uses_tools {
-                if !tools.is_empty() {
-                    losses.approximated(
-                        "tool_choice",
-                        "Bedrock has no tool_choice none; tools left out instead",
-                    );
-                }
-                return None;
-            }
-            losses.dropped(
-                "tool_choice",
-                "Bedrock has no tool_choice none (tools are needed for the tool calls in the conversation)",
-            );
-            None
-        }
-        Some(ir::ToolChoice::Allowed { names, required }) => {
-            losses.approximated(
-                "tool_choice",
-                "allowed tools sent as the only tools defined",
-            );
-            allowed = Some(names);
-            Some(if *required {
-                ToolChoice::Any(Empty {})
-            } else {
-                ToolChoice::Auto(Empty {})
-            })
-        }
-    };
-    let mut out = Vec::with_capacity(tools.len());
-    for (i, t) in tools.iter().enumerate() {
-        if allowed.is_some_and(|names| !names.iter().any(|n| n.as_str() == t.name.as_str())) {
-            continue;
-        }
-        let Tool {
-            name,
-            description,
-            kind,
-            cache,
-        } = t;
-        match kind {
-            ToolKind::Function { parameters, strict } => {
-                if *strict == Some(true) {
-                    losses.dropped(
-                        format!("tools[{i}].strict"),
-                        "Bedrock tool specs have no strict mode",
-                    );
-                }
-                let Some(json) = parameters.or_else(|| Raw::parse(EMPTY_SCHEMA).ok()) else {
-                    continue;
-                };
-                out.push(Union::Known(ToolEntry::ToolSpec(ToolSpec {
-                    name: name.reborrow(),
-                    description: description.as_ref().map(Str::reborrow),
-                    input_schema: InputSchema { json },
-                })));
-            }
-            ToolKind::Builtin { origin: API, raw } => out.push(Union::Unknown(*raw)),
-            _ => {
-                losses.dropped(format!("tools[{i}]"), "no Bedrock equivalent of this tool");
-                continue;
-            }
-        }
-        if let Some(c) = cache {
-            out.push(Union::Known(ToolEntry::CachePoint(encode_cache(c))));
-        }
-    }
-    if out.is_empty() {
-        return None;
-    }
-    Some(ToolConfig {
-        tools: out,
-        tool_choice,
-    })
-}
-
-/// The schema of a function without parameters.
-const EMPTY_SCHEMA: &str = r#"{"type":"object","properties":{}}"#;
 
 /// Claude's `thinking` for the reasoning configuration: a budget (explicit, or from the effort),
 /// or `disabled`.
