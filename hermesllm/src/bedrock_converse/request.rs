@@ -323,6 +323,8 @@ fn encode_system_block<'b>(
     at: &dyn Fn() -> String,
 ) -> Option<Union<'b, SystemBlock<'b>>> {
     Some(match block {
+        // Bedrock rejects blank text; an empty block carries nothing.
+        Block::Text { text } if text.is_empty() => return None,
         Block::Text { text } => Union::Known(SystemBlock::Text(text.reborrow())),
         Block::CachePoint(c) => Union::Known(SystemBlock::CachePoint(encode_cache(c))),
         Block::Unknown { origin: API, raw } => Union::Unknown(*raw),
