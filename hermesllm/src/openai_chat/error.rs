@@ -11,9 +11,9 @@ use crate::{Api, Str};
 /// `{"error": ...}`; some OpenAI-compatible servers send `error` as a bare string or put
 /// `message` at the top level, so both are read.
 #[derive(Debug, Default, serde::Deserialize)]
-pub(super) struct ErrorEnvelope<'a> {
+struct ErrorEnvelope<'a> {
     #[serde(borrow, default)]
-    pub(super) error: Option<StrOr<'a, ErrorObject<'a>>>,
+    error: Option<StrOr<'a, ErrorObject<'a>>>,
     #[serde(borrow, default)]
     message: Option<Str<'a>>,
 }
@@ -90,8 +90,20 @@ pub fn decode_error(status: u16, body: &[u8]) -> ApiError<'_> {
     }
 }
 
+/// The error of an `error` field (a stream error event has one and no HTTP status: pass 0).
+pub(super) fn from_error_field<'a>(status: u16, error: StrOr<'a, ErrorObject<'a>>) -> ApiError<'a> {
+    from_envelope(
+        status,
+        ErrorEnvelope {
+            error: Some(error),
+            message: None,
+        },
+    )
+    .unwrap_or_else(|| ApiError::new(ErrorKind::Server, "unknown error"))
+}
+
 /// The error an envelope describes, if it describes one.
-pub(super) fn from_envelope(status: u16, env: ErrorEnvelope<'_>) -> Option<ApiError<'_>> {
+fn from_envelope(status: u16, env: ErrorEnvelope<'_>) -> Option<ApiError<'_>> {
     match env.error {
         Some(StrOr::Other(o)) => {
             let kind = kind_of(status, o.kind.as_deref(), o.code.as_deref());
