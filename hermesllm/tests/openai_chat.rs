@@ -782,6 +782,73 @@ fn tool_results_in_user_turns_become_tool_messages_first() {
 }
 
 #[test]
+fn images_in_tool_results_move_to_a_user_message_after_the_results() {
+    let r = ir::Request {
+        model: "m".into(),
+        messages: vec![ir::Message {
+            role: Role::User,
+            content: vec![
+                Block::ToolResult {
+                    call_id: "toolu_1".into(),
+                    name: None,
+                    content: vec![
+                        Block::Text {
+                            text: "chart attached".into(),
+                        },
+                        Block::Image {
+                            source: MediaSource::Base64 {
+                                media_type: "image/jpeg".into(),
+                                data: "/9j/4AAQ".into(),
+                            },
+                            detail: None,
+                        },
+                        Block::Thinking {
+                            text: "x".into(),
+                            signature: None,
+                            id: None,
+                            origin: Api::Gemini,
+                        },
+                    ],
+                    is_error: false,
+                },
+                Block::Text {
+                    text: "What does it show?".into(),
+                },
+            ],
+            name: None,
+        }],
+        ..Default::default()
+    };
+    let (v, losses) = encode_req(&r);
+    assert_eq!(
+        v["messages"],
+        serde_json::json!([
+            {"role":"tool","content":"chart attached","tool_call_id":"toolu_1"},
+            {"role":"user","content":[
+                {"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4AAQ"}},
+                {"type":"text","text":"What does it show?"}]}
+        ])
+    );
+    let kinds: Vec<_> = losses
+        .iter()
+        .map(|l| (l.path.to_string(), l.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "messages[0].content[0].content[1]".to_owned(),
+                LossKind::Approximated
+            ),
+            (
+                "messages[0].content[0].content[2]".to_owned(),
+                LossKind::Dropped
+            ),
+        ]
+    );
+}
+
+#[test]
 fn bad_requests_are_decode_errors() {
     let cases: &[(&str, &[u8])] = &[
         ("invalid json", b"{\"model\":"),

@@ -18,10 +18,12 @@
 //! - There are no cache markers in this API: they are dropped and recorded.
 
 mod error;
+mod message_encode;
 mod request;
 mod request_encode;
 mod response;
 mod stream;
+mod tools;
 mod types;
 
 pub use error::{decode_error, encode_error};

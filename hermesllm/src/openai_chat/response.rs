@@ -1,7 +1,7 @@
 //! The response object (`chat.completion`), usage and finish reasons, both ways.
 
+use super::message_encode::{append, tool_call_wire};
 use super::request::extra_of;
-use super::request_encode::{append, tool_call_wire};
 use super::types::{ChatMessage, Content, StrOr, ToolCallWire};
 use crate::ir::{self, Block, StopReason, Usage};
 use crate::wire::{from_json, to_json};
