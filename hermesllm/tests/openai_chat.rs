@@ -1164,6 +1164,42 @@ fn responses_from_other_apis() {
 }
 
 #[test]
+fn reasoning_field_of_compatible_servers_is_read() {
+    let body = br#"{"id":"gen-1","object":"chat.completion","created":1,"model":"qwen3","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning":"2+2=4"},"finish_reason":"stop"}]}"#;
+    let r = oc::decode_response(body).unwrap();
+    assert!(matches!(&r.choices[0].content[0], Block::Thinking { text, .. } if text == "2+2=4"));
+    let text = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning\":\"hm\"},\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
+    let s = decode_stream(text);
+    assert_eq!(s.thinking, "hm");
+    // Both names present (newer vLLM): reasoning_content wins, no duplicate-field error.
+    let body = br#"{"choices":[{"index":0,"message":{"role":"assistant","content":"x","reasoning_content":"a","reasoning":"a"},"finish_reason":"stop"}]}"#;
+    let r = oc::decode_response(body).unwrap();
+    assert_eq!(r.choices[0].content.len(), 2);
+}
+
+#[test]
+fn empty_assistant_turns_still_carry_content() {
+    let r = ir::Request {
+        model: "m".into(),
+        messages: vec![
+            ir::Message::text(Role::User, "a"),
+            ir::Message {
+                role: Role::Assistant,
+                content: vec![],
+                name: None,
+            },
+            ir::Message::text(Role::User, "b"),
+        ],
+        ..Default::default()
+    };
+    let (v, _) = encode_req(&r);
+    assert_eq!(
+        v["messages"][1],
+        serde_json::json!({"role":"assistant","content":""})
+    );
+}
+
+#[test]
 fn bad_responses_are_decode_errors() {
     for body in [
         &b"not json"[..],

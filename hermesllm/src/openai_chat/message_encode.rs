@@ -280,7 +280,8 @@ fn encode_assistant<'x>(
         }
     }
     let content = if texts.is_empty() {
-        None
+        // The API requires content on an assistant message without tool calls.
+        (calls.is_empty() && refusal.is_none()).then(|| StrOr::Str(Str::borrowed("")))
     } else {
         Some(content_of(texts))
     };
@@ -290,6 +291,7 @@ fn encode_assistant<'x>(
         name: name.map(Str::reborrow),
         refusal,
         reasoning_content: reasoning,
+        reasoning: None,
         tool_calls: Some(calls).filter(|c| !c.is_empty()),
         tool_call_id: None,
         function_call: None,

@@ -175,6 +175,7 @@ fn decode_message<'a>(i: usize, m: ChatMessage<'a>) -> Result<ir::Message<'a>, D
         name,
         refusal,
         reasoning_content,
+        reasoning,
         tool_calls,
         tool_call_id,
         function_call,
@@ -207,7 +208,7 @@ fn decode_message<'a>(i: usize, m: ChatMessage<'a>) -> Result<ir::Message<'a>, D
                 ));
             }
             let mut blocks = Vec::new();
-            if let Some(text) = reasoning_content.filter(|t| !t.is_empty()) {
+            if let Some(text) = reasoning_content.or(reasoning).filter(|t| !t.is_empty()) {
                 blocks.push(Block::Thinking {
                     text,
                     signature: None,

@@ -199,7 +199,11 @@ pub fn decode_response(body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
 
 fn message_blocks(m: ChatMessage<'_>) -> Vec<Block<'_>> {
     let mut blocks = Vec::new();
-    if let Some(text) = m.reasoning_content.filter(|t| !t.is_empty()) {
+    if let Some(text) = m
+        .reasoning_content
+        .or(m.reasoning)
+        .filter(|t| !t.is_empty())
+    {
         blocks.push(Block::Thinking {
             text,
             signature: None,

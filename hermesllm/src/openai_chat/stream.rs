@@ -68,6 +68,9 @@ struct ChunkDelta<'a> {
     content: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     reasoning_content: Option<Str<'a>>,
+    /// `reasoning_content` as OpenRouter, Ollama and newer vLLM name it (read only).
+    #[serde(borrow, default, skip_serializing)]
+    reasoning: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     refusal: Option<Str<'a>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]

@@ -121,6 +121,10 @@ pub struct ChatMessage<'a> {
     /// Non-standard reasoning text (DeepSeek, vLLM, Groq).
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub reasoning_content: Option<Str<'a>>,
+    /// The same, as OpenRouter, Ollama and newer vLLM name it; read only, used when
+    /// `reasoning_content` is absent.
+    #[serde(borrow, default, skip_serializing)]
+    pub reasoning: Option<Str<'a>>,
     /// Assistant tool calls.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCallWire<'a>>>,

@@ -54,7 +54,12 @@ impl StreamDecoder {
 
     fn choice(&mut self, c: &ChunkChoice<'_>, emit: &mut dyn FnMut(StreamEvent<'_>)) {
         let d = &c.delta;
-        if let Some(t) = d.reasoning_content.as_ref().filter(|t| !t.is_empty()) {
+        if let Some(t) = d
+            .reasoning_content
+            .as_ref()
+            .or(d.reasoning.as_ref())
+            .filter(|t| !t.is_empty())
+        {
             self.text_like(TextKind::Thinking, t, emit);
         }
         if let Some(t) = d.content.as_ref().filter(|t| !t.is_empty()) {
