@@ -1830,3 +1830,37 @@ fn encoder_fills_in_missing_start_fields_and_finish_reason() {
         "data: {\"error\":{\"message\":\"busy\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n"
     );
 }
+
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    for kind in ["requests", "responses", "errors", "streams"] {
+        for (name, body) in fixtures(kind) {
+            let step = (body.len() / 97).max(1);
+            for cut in (0..body.len()).step_by(step) {
+                let prefix = &body[..cut];
+                let _ = oc::decode_request(prefix, &meta());
+                let _ = oc::decode_response(prefix);
+                let e = oc::decode_error(500, prefix);
+                assert_eq!(e.status, 500, "{name}");
+                let mut corrupted = body.clone();
+                corrupted[cut] = b'"';
+                let _ = oc::decode_request(&corrupted, &meta());
+                let _ = oc::decode_response(&corrupted);
+                if kind == "streams" {
+                    let text = String::from_utf8_lossy(&corrupted);
+                    let mut dec = oc::StreamDecoder::new();
+                    let mut enc = oc::StreamEncoder::new(stream_meta(true));
+                    let mut out = Vec::new();
+                    for data in sse_data(&text) {
+                        let frame = Frame::Sse {
+                            event: "",
+                            data: &data,
+                        };
+                        let _ = dec.decode(&frame, &mut |e| enc.encode(&e, &mut out));
+                    }
+                    dec.finish(&mut |e| enc.encode(&e, &mut out));
+                }
+            }
+        }
+    }
+}
