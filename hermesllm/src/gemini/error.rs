@@ -67,6 +67,16 @@ pub fn decode_error(status: u16, body: &[u8]) -> ApiError<'_> {
     }
 }
 
+/// Decodes an error event of a stream (`data: {"error": {...}}`): the status is the body's
+/// `code` (500 when absent).
+pub(crate) fn decode_stream_error(body: &str) -> ApiError<'_> {
+    let status = serde_json::from_str::<ErrorEnvelope<'_>>(body)
+        .ok()
+        .and_then(|e| e.error.code)
+        .unwrap_or(500);
+    decode_error(status, body.as_bytes())
+}
+
 /// The kind of a canonical status, where it says more than the HTTP status.
 fn kind_of_status(s: &str) -> Option<ErrorKind> {
     Some(match s {

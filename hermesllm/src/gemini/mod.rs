@@ -16,6 +16,7 @@
 //!   (`error` sets `is_error`); other objects are the text as is. Encoding wraps non-object
 //!   results (and all errors) the same way.
 //! - **Finish reasons and usage**: see [`response`].
+//! - **Streams**: see [`stream_decode`] and [`stream_encode`].
 
 mod error;
 mod parts_decode;
@@ -23,11 +24,13 @@ mod parts_encode;
 mod request;
 mod request_encode;
 mod response;
-mod stream;
+mod stream_decode;
+mod stream_encode;
 pub mod types;
 
 pub use error::{decode_error, encode_error};
 pub use request::decode_request;
 pub use request_encode::encode_request;
 pub use response::{decode_response, encode_response};
-pub use stream::{StreamDecoder, StreamEncoder};
+pub use stream_decode::StreamDecoder;
+pub use stream_encode::StreamEncoder;

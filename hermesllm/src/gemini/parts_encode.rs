@@ -321,7 +321,7 @@ fn media_part<'r>(
 }
 
 /// The `args` object of a call: the arguments JSON text when it is an object.
-fn call_args<'r>(
+pub(crate) fn call_args<'r>(
     arguments: &'r str,
     kind: ToolCallKind,
     path: impl Fn() -> String,
