@@ -111,15 +111,23 @@ pub(crate) fn status_of_kind(kind: ErrorKind) -> &'static str {
 /// The wire error for an internal error: the original `status` when it came from Gemini,
 /// else the status of its kind.
 pub(crate) fn error_body<'r>(err: &'r ApiError<'_>) -> ErrorEnvelope<'r> {
-    let status = match (&err.origin, &err.code) {
+    let ApiError {
+        status,
+        kind,
+        message,
+        code,
+        param: _, // Gemini errors name no parameter
+        origin,
+    } = err;
+    let canonical = match (origin, code) {
         (Some(Api::Gemini), Some(code)) => code.reborrow(),
-        _ => Str::borrowed(status_of_kind(err.kind)),
+        _ => Str::borrowed(status_of_kind(*kind)),
     };
     ErrorEnvelope {
         error: ErrorBody {
-            code: Some(err.status),
-            message: err.message.reborrow(),
-            status: Some(status),
+            code: Some(*status),
+            message: message.reborrow(),
+            status: Some(canonical),
             details: None,
         },
     }

@@ -203,7 +203,7 @@ impl<'r> PartEncoder<'r> {
                 id: _,
                 origin,
             } => self.thinking(text, signature.as_ref(), *origin, at, j, losses, parts),
-            Block::RedactedThinking { .. } => {
+            Block::RedactedThinking { data: _, origin: _ } => {
                 losses.dropped(at.at(j), "Gemini has no redacted thinking");
             }
             Block::CachePoint(_) => {
@@ -313,7 +313,7 @@ fn media_part<'r>(
             losses.approximated(path(), "Gemini has no text documents; sent as a text part");
             text_part(text.reborrow())
         }
-        MediaSource::FileId { .. } => {
+        MediaSource::FileId { id: _ } => {
             losses.dropped(path(), "Gemini cannot reference another provider's file id");
             return None;
         }
@@ -373,11 +373,27 @@ fn tool_response<'r>(
                     acc.push_str(t);
                 }
             },
-            Block::Image { source, .. } | Block::Document { source, .. } => {
+            Block::Image { source, detail } => {
                 let path = || format!("{}.content[{k}]", at.at(j));
-                if let Some(p) = media_part(source, path, losses) {
-                    parts.push(p);
+                if detail.is_some() {
+                    losses.dropped(format!("{}.detail", path()), "Gemini has no image detail");
                 }
+                parts.extend(media_part(source, path, losses));
+            }
+            Block::Document {
+                source,
+                name,
+                context,
+                citations,
+            } => {
+                let path = || format!("{}.content[{k}]", at.at(j));
+                if name.is_some() || context.is_some() || citations.is_some() {
+                    losses.dropped(
+                        path(),
+                        "Gemini documents carry only data and MIME type (name, context, citations dropped)",
+                    );
+                }
+                parts.extend(media_part(source, path, losses));
             }
             _ => losses.dropped(
                 format!("{}.content[{k}]", at.at(j)),

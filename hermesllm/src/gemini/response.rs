@@ -184,12 +184,19 @@ pub(crate) fn decode_usage(u: &UsageMetadata) -> Usage {
 /// Usage → `usageMetadata`. Cache writes have no Gemini field; they stay counted in
 /// `promptTokenCount` (the caller records the loss).
 pub(crate) fn encode_usage(u: &Usage) -> UsageMetadata {
+    let Usage {
+        input_tokens,
+        output_tokens: _, // written as candidates + thoughts
+        cache_read_input_tokens,
+        cache_write_input_tokens: _, // no Gemini field; part of promptTokenCount
+        reasoning_tokens,
+    } = *u;
     let nonzero = |n: u64| (n > 0).then_some(n);
     UsageMetadata {
-        prompt_token_count: Some(u.input_tokens),
+        prompt_token_count: Some(input_tokens),
         candidates_token_count: Some(u.visible_output_tokens()),
-        cached_content_token_count: nonzero(u.cache_read_input_tokens),
-        thoughts_token_count: nonzero(u.reasoning_tokens),
+        cached_content_token_count: nonzero(cache_read_input_tokens),
+        thoughts_token_count: nonzero(reasoning_tokens),
         tool_use_prompt_token_count: None,
         total_token_count: Some(u.total_tokens()),
     }

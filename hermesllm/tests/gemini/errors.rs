@@ -194,3 +194,30 @@ fn unreadable_and_wrapped_error_bodies() {
         (ErrorKind::InvalidRequest, "bad")
     );
 }
+
+#[test]
+fn truncated_and_mangled_bodies_never_panic() {
+    let meta = super::common::meta();
+    for kind in ["requests", "responses", "errors"] {
+        for (name, body) in super::common::fixtures(kind) {
+            // Every prefix (in steps, to stay fast in debug builds) and a few byte flips.
+            let len = body.trim_ascii_end().len();
+            for end in (0..len).step_by(5) {
+                let cut = body.get(..end).unwrap();
+                assert!(
+                    gemini::decode_request(cut, &meta).is_err(),
+                    "{name} cut at {end}"
+                );
+                assert!(gemini::decode_response(cut).is_err(), "{name} cut at {end}");
+                let _ = gemini::decode_error(400, cut);
+            }
+            for at in (0..body.len()).step_by(13) {
+                let mut flipped = body.clone();
+                flipped[at] = b'"';
+                let _ = gemini::decode_request(&flipped, &meta);
+                let _ = gemini::decode_response(&flipped);
+                let _ = gemini::decode_error(500, &flipped);
+            }
+        }
+    }
+}

@@ -518,3 +518,24 @@ fn encodes_text_max_tokens_and_errors() {
     let evs = decode(&out);
     assert_eq!(evs, [Ev::Error(ErrorKind::RateLimit, "slow down".into())]);
 }
+
+#[test]
+fn truncated_frames_never_panic() {
+    for (_, body) in fixtures("streams") {
+        let text = String::from_utf8(body).unwrap();
+        for data in data_of(&text) {
+            let mut dec = gemini::StreamDecoder::new();
+            for end in (0..data.len()).step_by(3) {
+                let Some(cut) = data.get(..end) else { continue };
+                let _ = dec.decode(
+                    &Frame::Sse {
+                        event: "",
+                        data: cut,
+                    },
+                    &mut |_| {},
+                );
+            }
+            dec.finish(&mut |_| {});
+        }
+    }
+}
