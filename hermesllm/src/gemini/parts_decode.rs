@@ -7,8 +7,9 @@
 //! - `functionCall` parts without an `id` get `call_<n>`, where `n` counts the function calls
 //!   of the document from 0. A `functionResponse` without an `id` answers the first
 //!   unanswered call of the same name.
-//! - `functionResponse.response` whose only key is `output` (or `error`, which sets
-//!   `is_error`) is unwrapped; any other object is the result text as is.
+//! - `functionResponse.response` whose only key is `output` (documented) or `result` (what
+//!   Google's SDKs send), or `error` (which sets `is_error`), is unwrapped; any other object is
+//!   the result text as is.
 //! - Video and parts the internal model does not know (`executableCode`,
 //!   `codeExecutionResult`, ...) are [`Block::Unknown`] with the part's raw JSON (signature
 //!   included). Part modifiers (`videoMetadata`, `mediaResolution`) of known parts are not
@@ -302,7 +303,8 @@ fn result_text(raw: Raw<'_>) -> (Str<'_>, bool) {
 /// The shape of a function result object: a single `output` or `error` key, or anything else.
 #[derive(Debug)]
 pub(crate) enum Wrapped<'a> {
-    /// `{"output": v}`.
+    /// `{"output": v}` (documented), or `{"result": v}` (what Google's SDKs and examples
+    /// send).
     Output(Raw<'a>),
     /// `{"error": v}`.
     Error(Raw<'a>),
@@ -324,7 +326,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Wrapped<'a> {
                 while let Some(key) = m.next_key::<Str<'de>>()? {
                     count += 1;
                     match key.as_str() {
-                        "output" => found = Wrapped::Output(m.next_value()?),
+                        "output" | "result" => found = Wrapped::Output(m.next_value()?),
                         "error" => found = Wrapped::Error(m.next_value()?),
                         _ => {
                             m.next_value::<IgnoredAny>()?;

@@ -801,3 +801,40 @@ fn extra_fields_kept_for_gemini_and_lost_elsewhere() {
     assert_eq!(losses.0.len(), 5);
     assert_eq!(losses.0[0].path, "cachedContent");
 }
+
+#[test]
+fn function_response_result_key_unwraps_and_wrapper_like_objects_are_wrapped() {
+    let body = br#"{"contents":[
+        {"role":"model","parts":[{"functionCall":{"name":"f","args":{}}}]},
+        {"role":"user","parts":[{"functionResponse":{"name":"f","response":{"result":"sunny"}}}]}]}"#;
+    let req = decode_req(body);
+    let Block::ToolResult {
+        call_id, content, ..
+    } = &req.messages[1].content[0]
+    else {
+        panic!()
+    };
+    assert_eq!(call_id, "call_0");
+    assert_eq!(content[0].as_text(), Some("sunny"));
+
+    // A result that looks like a wrapper is wrapped again so it decodes to itself.
+    let mut req = req.clone();
+    req.messages[1].content[0] = Block::ToolResult {
+        call_id: "call_0".into(),
+        name: None,
+        content: vec![Block::Text {
+            text: r#"{"result":1}"#.into(),
+        }],
+        is_error: false,
+    };
+    let (out, _) = encode_req(&req);
+    let resp = &out["contents"][1]["parts"][0]["functionResponse"];
+    assert_eq!(resp["name"], "f");
+    assert_eq!(resp["response"], json!({"output": {"result": 1}}));
+    let body = serde_json::to_vec(&out).unwrap();
+    let again = decode_req(&body);
+    let Block::ToolResult { content, .. } = &again.messages[1].content[0] else {
+        panic!()
+    };
+    json_eq(content[0].as_text().unwrap(), json!({"result": 1}));
+}
