@@ -1,100 +1,36 @@
-//! PLACEHOLDER: being written.
+//! Google Gemini `generateContent` / `streamGenerateContent` (`POST
+//! /v1beta/models/{model}:generateContent`, `:streamGenerateContent?alt=sse`).
+//!
+//! The model and the streaming flag travel in the URL: decoders take them from
+//! [`RequestMeta`](crate::RequestMeta), encoders leave them out of the body.
+//!
+//! Conventions of this codec (see each module for details):
+//! - **Parts.** Thought parts are thinking blocks; a `thoughtSignature` on any other part
+//!   becomes a signature-only Gemini thinking block just before that part's block, and the
+//!   encoder attaches it back to the next part ([`parts_decode`], [`parts_encode`]).
+//! - **Call ids.** Gemini calls may lack ids: they decode as `call_<n>`, `n` counting the
+//!   function calls of the document (or stream) from 0; a response without id answers the
+//!   first unanswered call of its name. The encoder looks up the function name a tool result
+//!   needs from the earlier call with the same id.
+//! - **Function results.** `{"output": v}` / `{"error": v}` unwrap to the result text
+//!   (`error` sets `is_error`); other objects are the text as is. Encoding wraps non-object
+//!   results (and all errors) the same way.
+//! - **Finish reasons and usage**: see [`response`].
+//! - **Streams**: see [`stream_decode`] and [`stream_encode`].
 
-use crate::ir;
-use crate::stream::{Frame, StreamDecode, StreamEncode, StreamMeta};
-use crate::{DecodeError, EncodeError, Losses, RequestMeta, ResponseMeta};
+mod error;
+mod parts_decode;
+mod parts_encode;
+mod request;
+mod request_encode;
+mod response;
+mod stream_decode;
+mod stream_encode;
+pub mod types;
 
-fn todo_err() -> EncodeError {
-    EncodeError::unsupported("", "not yet implemented")
-}
-
-/// Decodes a request body.
-///
-/// # Errors
-/// Malformed input.
-pub fn decode_request<'a>(
-    _body: &'a [u8],
-    _meta: &RequestMeta<'a>,
-) -> Result<ir::Request<'a>, DecodeError> {
-    Err(DecodeError::invalid("", "not yet implemented"))
-}
-
-/// Encodes a request body.
-///
-/// # Errors
-/// Requests the API cannot express.
-pub fn encode_request(
-    _req: &ir::Request<'_>,
-    _losses: &mut Losses,
-) -> Result<Vec<u8>, EncodeError> {
-    Err(todo_err())
-}
-
-/// Decodes a response body.
-///
-/// # Errors
-/// Malformed input.
-pub fn decode_response(_body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
-    Err(DecodeError::invalid("", "not yet implemented"))
-}
-
-/// Encodes a response body.
-///
-/// # Errors
-/// Responses the API cannot express.
-pub fn encode_response(
-    _resp: &ir::Response<'_>,
-    _meta: &ResponseMeta<'_>,
-    _losses: &mut Losses,
-) -> Result<Vec<u8>, EncodeError> {
-    Err(todo_err())
-}
-
-/// Decodes an error body.
-pub fn decode_error(status: u16, _body: &[u8]) -> ir::ApiError<'_> {
-    ir::ApiError::new(ir::ErrorKind::from_status(status), "error")
-}
-
-/// Encodes an error body.
-pub fn encode_error(_err: &ir::ApiError<'_>) -> Vec<u8> {
-    Vec::new()
-}
-
-/// Stream decoder.
-#[derive(Debug, Default)]
-pub struct StreamDecoder;
-
-impl StreamDecoder {
-    /// A new decoder.
-    pub fn new() -> Self {
-        StreamDecoder
-    }
-}
-
-impl StreamDecode for StreamDecoder {
-    fn decode(
-        &mut self,
-        _frame: &Frame<'_>,
-        _emit: &mut dyn FnMut(ir::StreamEvent<'_>),
-    ) -> Result<(), DecodeError> {
-        Err(DecodeError::Stream("not yet implemented".into()))
-    }
-    fn finish(&mut self, _emit: &mut dyn FnMut(ir::StreamEvent<'_>)) {}
-}
-
-/// Stream encoder.
-#[derive(Debug)]
-pub struct StreamEncoder<'m> {
-    _meta: StreamMeta<'m>,
-}
-
-impl<'m> StreamEncoder<'m> {
-    /// A new encoder.
-    pub fn new(meta: StreamMeta<'m>) -> Self {
-        StreamEncoder { _meta: meta }
-    }
-}
-
-impl StreamEncode for StreamEncoder<'_> {
-    fn encode(&mut self, _event: &ir::StreamEvent<'_>, _out: &mut Vec<u8>) {}
-}
+pub use error::{decode_error, encode_error};
+pub use request::decode_request;
+pub use request_encode::encode_request;
+pub use response::{decode_response, encode_response};
+pub use stream_decode::StreamDecoder;
+pub use stream_encode::StreamEncoder;
