@@ -1,100 +1,36 @@
-//! PLACEHOLDER: being written.
+//! Anthropic Messages API (`POST /v1/messages`).
+//!
+//! Mapping decisions worth knowing:
+//! - `system` (string or text blocks) is [`ir::Request::system`]; mid-conversation IR system
+//!   messages are moved into it when encoding (recorded).
+//! - `cache_control` on a block, a tool or a system block is a [`ir::Block::CachePoint`] after
+//!   it ([`ir::Tool::cache`] for tools); TTL `5m`/`1h` is kept.
+//! - `tool_use.input` is the raw JSON text of the arguments; tool results stay in user turns.
+//! - `thinking {enabled, budget_tokens}` is `enabled: Some(true)` with the budget; `adaptive`
+//!   is `enabled: Some(true)` without one, its `output_config.effort` the IR effort; an effort
+//!   alone (OpenAI) encodes as a budget ([`ir::Effort::budget_tokens`]).
+//! - `output_config.format` (and the beta `output_format`) is a JSON Schema response format.
+//! - Usage: IR `input_tokens` = `input_tokens + cache_read_input_tokens +
+//!   cache_creation_input_tokens`; the encoder subtracts them back out. Thinking tokens are
+//!   inside `output_tokens` and not reported apart (`reasoning_tokens` 0 on decode).
+//! - Blocks and tools this crate does not model (`server_tool_use`, `web_search_20250305`, ...)
+//!   travel raw as [`ir::Block::Unknown`] / [`ir::ToolKind::Builtin`].
 
+mod blocks;
+mod content;
+mod error;
+mod options;
+mod request;
+mod response;
+mod stream;
+pub mod types;
+
+pub use error::{decode_error, encode_error, error_kind, error_type, status};
+pub use request::{DEFAULT_MAX_TOKENS, decode_request, encode_request};
+pub use response::{
+    decode_response, decode_stop, decode_usage, encode_response, encode_stop, encode_usage,
+};
+pub use stream::{StreamDecoder, StreamEncoder};
+
+#[allow(unused_imports)]
 use crate::ir;
-use crate::stream::{Frame, StreamDecode, StreamEncode, StreamMeta};
-use crate::{DecodeError, EncodeError, Losses, RequestMeta, ResponseMeta};
-
-fn todo_err() -> EncodeError {
-    EncodeError::unsupported("", "not yet implemented")
-}
-
-/// Decodes a request body.
-///
-/// # Errors
-/// Malformed input.
-pub fn decode_request<'a>(
-    _body: &'a [u8],
-    _meta: &RequestMeta<'a>,
-) -> Result<ir::Request<'a>, DecodeError> {
-    Err(DecodeError::invalid("", "not yet implemented"))
-}
-
-/// Encodes a request body.
-///
-/// # Errors
-/// Requests the API cannot express.
-pub fn encode_request(
-    _req: &ir::Request<'_>,
-    _losses: &mut Losses,
-) -> Result<Vec<u8>, EncodeError> {
-    Err(todo_err())
-}
-
-/// Decodes a response body.
-///
-/// # Errors
-/// Malformed input.
-pub fn decode_response(_body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
-    Err(DecodeError::invalid("", "not yet implemented"))
-}
-
-/// Encodes a response body.
-///
-/// # Errors
-/// Responses the API cannot express.
-pub fn encode_response(
-    _resp: &ir::Response<'_>,
-    _meta: &ResponseMeta<'_>,
-    _losses: &mut Losses,
-) -> Result<Vec<u8>, EncodeError> {
-    Err(todo_err())
-}
-
-/// Decodes an error body.
-pub fn decode_error(status: u16, _body: &[u8]) -> ir::ApiError<'_> {
-    ir::ApiError::new(ir::ErrorKind::from_status(status), "error")
-}
-
-/// Encodes an error body.
-pub fn encode_error(_err: &ir::ApiError<'_>) -> Vec<u8> {
-    Vec::new()
-}
-
-/// Stream decoder.
-#[derive(Debug, Default)]
-pub struct StreamDecoder;
-
-impl StreamDecoder {
-    /// A new decoder.
-    pub fn new() -> Self {
-        StreamDecoder
-    }
-}
-
-impl StreamDecode for StreamDecoder {
-    fn decode(
-        &mut self,
-        _frame: &Frame<'_>,
-        _emit: &mut dyn FnMut(ir::StreamEvent<'_>),
-    ) -> Result<(), DecodeError> {
-        Err(DecodeError::Stream("not yet implemented".into()))
-    }
-    fn finish(&mut self, _emit: &mut dyn FnMut(ir::StreamEvent<'_>)) {}
-}
-
-/// Stream encoder.
-#[derive(Debug)]
-pub struct StreamEncoder<'m> {
-    _meta: StreamMeta<'m>,
-}
-
-impl<'m> StreamEncoder<'m> {
-    /// A new encoder.
-    pub fn new(meta: StreamMeta<'m>) -> Self {
-        StreamEncoder { _meta: meta }
-    }
-}
-
-impl StreamEncode for StreamEncoder<'_> {
-    fn encode(&mut self, _event: &ir::StreamEvent<'_>, _out: &mut Vec<u8>) {}
-}

@@ -1,0 +1,307 @@
+//! Tools, tool choice, structured output and thinking settings of a request.
+
+use super::content::encode_cache;
+use super::types::{
+    CustomTool, Fixed, Json, OutputConfig, OutputFormat, ThinkingConfig, ToolChoice, ToolDef,
+};
+use crate::ir::{self, Block, Effort, Role};
+use crate::{Api, DecodeError, Family, Losses, Str};
+
+/// The smallest thinking budget Anthropic accepts.
+pub(super) const MIN_BUDGET: u32 = 1024;
+
+/// `thinking` and `output_config.effort` to the internal reasoning configuration.
+///
+/// `adaptive` is `enabled: Some(true)` without a budget (the model decides); Anthropic's
+/// `max` effort, above OpenAI's scale, maps to [`Effort::XHigh`].
+pub(super) fn decode_reasoning<'a>(
+    thinking: Option<ThinkingConfig<'a>>,
+    config: Option<&OutputConfig<'a>>,
+) -> Result<Option<ir::Reasoning<'a>>, DecodeError> {
+    let effort = match config.and_then(|c| c.effort.as_deref()) {
+        None => None,
+        Some("low") => Some(Effort::Low),
+        Some("medium") => Some(Effort::Medium),
+        Some("high") => Some(Effort::High),
+        Some("xhigh" | "max") => Some(Effort::XHigh),
+        Some(_) => {
+            return Err(DecodeError::invalid(
+                "output_config.effort",
+                "must be `low`, `medium`, `high`, `xhigh` or `max`",
+            ));
+        }
+    };
+    let (enabled, budget_tokens) = match thinking {
+        None => (None, None),
+        Some(t) => match t.kind.as_str() {
+            "enabled" => {
+                let b = t
+                    .budget_tokens
+                    .ok_or_else(|| DecodeError::invalid("thinking.budget_tokens", "is required"))?;
+                (Some(true), Some(b))
+            }
+            "adaptive" => (Some(true), None),
+            "disabled" => (Some(false), None),
+            _ => {
+                return Err(DecodeError::invalid(
+                    "thinking.type",
+                    "must be `enabled`, `adaptive` or `disabled`",
+                ));
+            }
+        },
+    };
+    if enabled.is_none() && effort.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(ir::Reasoning {
+        enabled,
+        effort,
+        budget_tokens,
+        summary: None,
+        include_thoughts: None,
+    }))
+}
+
+pub(super) fn encode_tools<'r>(tools: &'r [ir::Tool<'_>], losses: &mut Losses) -> Vec<ToolDef<'r>> {
+    let mut out = Vec::with_capacity(tools.len());
+    for (i, t) in tools.iter().enumerate() {
+        let ir::Tool {
+            name,
+            description,
+            kind,
+            cache,
+        } = t;
+        let (input_schema, strict) = match kind {
+            ir::ToolKind::Function { parameters, strict } => (
+                parameters.map_or(Json::Fixed(Fixed::EmptySchema), Json::Raw),
+                *strict,
+            ),
+            ir::ToolKind::Custom { format } => {
+                losses.approximated(
+                    format!("tools[{i}]"),
+                    "free-form custom tool declared as a function taking {\"input\": string}",
+                );
+                if format.is_some() {
+                    losses.dropped(
+                        format!("tools[{i}].format"),
+                        "Anthropic has no tool grammars",
+                    );
+                }
+                (Json::Fixed(Fixed::InputStringSchema), None)
+            }
+            ir::ToolKind::Builtin { origin, raw } => {
+                if *origin == Api::AnthropicMessages {
+                    out.push(ToolDef::Builtin {
+                        name: name.reborrow(),
+                        raw: *raw,
+                    });
+                } else {
+                    losses.dropped(format!("tools[{i}]"), format!("{origin} built-in tool"));
+                }
+                continue;
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                losses.dropped(
+                    format!("tools[{i}]"),
+                    "tool kind not supported by Anthropic",
+                );
+                continue;
+            }
+        };
+        out.push(ToolDef::Custom(CustomTool {
+            kind: None,
+            name: name.reborrow(),
+            description: description.as_ref().map(Str::reborrow),
+            input_schema: Some(input_schema),
+            strict,
+            cache_control: cache.map(encode_cache),
+        }));
+    }
+    out
+}
+
+pub(super) fn encode_tool_choice<'r>(
+    choice: Option<&'r ir::ToolChoice<'_>>,
+    parallel: Option<bool>,
+    has_tools: bool,
+    losses: &mut Losses,
+) -> Option<ToolChoice<'r>> {
+    let disable = parallel.map(|p| !p);
+    if !has_tools {
+        if matches!(choice, Some(c) if !matches!(c, ir::ToolChoice::Auto | ir::ToolChoice::None)) {
+            losses.dropped("tool_choice", "no tools Anthropic can call");
+        }
+        return None;
+    }
+    let (kind, name) = match choice {
+        None if disable.is_none() => return None,
+        None | Some(ir::ToolChoice::Auto) => ("auto", None),
+        Some(ir::ToolChoice::None) => {
+            // `none` takes no parallelism flag.
+            return Some(ToolChoice {
+                kind: Str::borrowed("none"),
+                name: None,
+                disable_parallel_tool_use: None,
+            });
+        }
+        Some(ir::ToolChoice::Required) => ("any", None),
+        Some(ir::ToolChoice::Tool { name }) => ("tool", Some(name.reborrow())),
+        Some(ir::ToolChoice::Allowed { names, required }) => match (names.as_slice(), required) {
+            ([only], true) => ("tool", Some(only.reborrow())),
+            _ => {
+                losses.approximated(
+                    "tool_choice",
+                    "Anthropic cannot restrict the choice to a subset of tools",
+                );
+                (if *required { "any" } else { "auto" }, None)
+            }
+        },
+        #[allow(unreachable_patterns)]
+        Some(_) => {
+            losses.approximated("tool_choice", "unsupported tool choice; auto used");
+            ("auto", None)
+        }
+    };
+    Some(ToolChoice {
+        kind: Str::borrowed(kind),
+        name,
+        disable_parallel_tool_use: disable,
+    })
+}
+
+pub(super) fn encode_format<'r>(
+    format: Option<&'r ir::ResponseFormat<'_>>,
+    losses: &mut Losses,
+) -> Option<OutputFormat<'r>> {
+    match format? {
+        ir::ResponseFormat::JsonSchema {
+            name,
+            description,
+            schema,
+            strict: _, // Anthropic structured outputs are always strict.
+        } => {
+            if name.is_some() {
+                losses.dropped(
+                    "response_format.name",
+                    "Anthropic output formats have no name",
+                );
+            }
+            if description.is_some() {
+                losses.dropped(
+                    "response_format.description",
+                    "Anthropic output formats have no description",
+                );
+            }
+            Some(OutputFormat {
+                kind: Str::borrowed("json_schema"),
+                schema: Some(*schema),
+            })
+        }
+        ir::ResponseFormat::JsonObject => {
+            losses.dropped(
+                "response_format",
+                "Anthropic needs a schema for JSON output",
+            );
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The wire `thinking` and the `output_config.effort` it goes with.
+pub(super) type Thinking = Option<(ThinkingConfig<'static>, Option<&'static str>)>;
+
+pub(super) fn is_on(t: &Thinking) -> bool {
+    t.as_ref().is_some_and(|(c, _)| c.kind != "disabled")
+}
+
+/// Reasoning settings to `thinking`:
+/// - disabled (or effort `none`) → `disabled`;
+/// - a budget → `enabled` with it (at least 1024);
+/// - enabled without budget (Anthropic `adaptive`, Gemini dynamic) → `adaptive`, with the
+///   effort in `output_config.effort` when there is one;
+/// - an effort alone (OpenAI) → `enabled` with [`Effort::budget_tokens`].
+pub(super) fn encode_thinking(r: Option<&ir::Reasoning<'_>>, losses: &mut Losses) -> Thinking {
+    let ir::Reasoning {
+        enabled,
+        effort,
+        budget_tokens,
+        summary,
+        include_thoughts,
+    } = r?;
+    if summary.is_some() {
+        losses.dropped(
+            "reasoning.summary",
+            "Anthropic has no reasoning summary setting",
+        );
+    }
+    if *include_thoughts == Some(false) {
+        losses.dropped(
+            "reasoning.include_thoughts",
+            "Anthropic always returns thinking",
+        );
+    }
+    let config = |kind: &'static str, budget: Option<u32>| ThinkingConfig {
+        kind: Str::borrowed(kind),
+        budget_tokens: budget,
+        display: None,
+    };
+    if *enabled == Some(false) || *effort == Some(Effort::None) {
+        return Some((config("disabled", None), None));
+    }
+    if let Some(b) = budget_tokens {
+        if *b < MIN_BUDGET {
+            losses.approximated(
+                "reasoning.budget_tokens",
+                "raised to Anthropic's minimum of 1024",
+            );
+        }
+        return Some((config("enabled", Some((*b).max(MIN_BUDGET))), None));
+    }
+    match (enabled, effort) {
+        (Some(true), e) => {
+            let e = e.map(|e| match e {
+                Effort::Low | Effort::Minimal => "low",
+                Effort::Medium => "medium",
+                Effort::High => "high",
+                _ => "xhigh",
+            });
+            if *effort == Some(Effort::Minimal) {
+                losses.approximated("reasoning.effort", "Anthropic's lowest effort is low");
+            }
+            Some((config("adaptive", None), e))
+        }
+        (_, Some(e)) => {
+            let budget = e.budget_tokens().unwrap_or(MIN_BUDGET);
+            losses.approximated(
+                "reasoning.effort",
+                "mapped to a thinking budget of Effort::budget_tokens tokens",
+            );
+            Some((config("enabled", Some(budget)), None))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the last assistant turn calls tools without a Claude thinking block, which
+/// Anthropic rejects while thinking is on (the tool loop must keep its thinking).
+pub(super) fn last_tool_turn_lacks_thinking(messages: &[ir::Message<'_>]) -> bool {
+    let Some(last) = messages.iter().rev().find(|m| m.role == Role::Assistant) else {
+        return false;
+    };
+    let calls = last
+        .content
+        .iter()
+        .any(|b| matches!(b, Block::ToolCall { .. }));
+    let thinks = last.content.iter().any(|b| match b {
+        Block::Thinking {
+            signature: Some(_),
+            origin,
+            ..
+        }
+        | Block::RedactedThinking { origin, .. } => origin.family() == Family::Claude,
+        _ => false,
+    });
+    calls && !thinks
+}
