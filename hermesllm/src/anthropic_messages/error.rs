@@ -80,17 +80,21 @@ pub fn status(kind: ErrorKind) -> u16 {
 
 /// Encodes an error body. An error decoded from Anthropic keeps its own `error.type`.
 pub fn encode_error(err: &ApiError<'_>) -> Vec<u8> {
+    serde_json::to_vec(&error_body(err)).unwrap_or_default()
+}
+
+/// The wire error body (also the data of a stream `error` event).
+pub(super) fn error_body<'r>(err: &'r ApiError<'_>) -> ErrorBody<'r> {
     let kind = match (&err.origin, &err.code) {
         (Some(Api::AnthropicMessages), Some(code)) if !code.is_empty() => code.reborrow(),
         _ => Str::borrowed(error_type(err.kind)),
     };
-    let body = ErrorBody {
+    ErrorBody {
         kind: Str::borrowed("error"),
         error: ErrorObject {
             kind,
             message: err.message.reborrow(),
         },
         request_id: None,
-    };
-    serde_json::to_vec(&body).unwrap_or_default()
+    }
 }

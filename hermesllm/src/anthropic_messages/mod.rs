@@ -1,20 +1,26 @@
-//! Anthropic Messages API (`POST /v1/messages`).
+//! Anthropic Messages API (`POST /v1/messages`): requests, responses, errors and streams.
 //!
 //! Mapping decisions worth knowing:
-//! - `system` (string or text blocks) is [`ir::Request::system`]; mid-conversation IR system
-//!   messages are moved into it when encoding (recorded).
-//! - `cache_control` on a block, a tool or a system block is a [`ir::Block::CachePoint`] after
-//!   it ([`ir::Tool::cache`] for tools); TTL `5m`/`1h` is kept.
+//! - `system` (string or text blocks) is [`Request::system`](crate::ir::Request::system);
+//!   mid-conversation system messages of other APIs move into it when encoding (recorded).
+//! - `cache_control` on a block or system block is a [`Block::CachePoint`](crate::ir::Block)
+//!   after it, on a tool [`Tool::cache`](crate::ir::Tool::cache); the TTL (`5m`, `1h`) is kept.
 //! - `tool_use.input` is the raw JSON text of the arguments; tool results stay in user turns.
+//!   Non-object arguments (truncated OpenAI output, custom tools) are wrapped as
+//!   `{"input": text}` (recorded).
 //! - `thinking {enabled, budget_tokens}` is `enabled: Some(true)` with the budget; `adaptive`
-//!   is `enabled: Some(true)` without one, its `output_config.effort` the IR effort; an effort
-//!   alone (OpenAI) encodes as a budget ([`ir::Effort::budget_tokens`]).
+//!   is `enabled: Some(true)` without one, with `output_config.effort` as the effort; an effort
+//!   alone (OpenAI) encodes as a budget via `Effort::budget_tokens`. Thinking blocks whose
+//!   signature belongs to another model family are dropped from requests (recorded).
 //! - `output_config.format` (and the beta `output_format`) is a JSON Schema response format.
-//! - Usage: IR `input_tokens` = `input_tokens + cache_read_input_tokens +
-//!   cache_creation_input_tokens`; the encoder subtracts them back out. Thinking tokens are
-//!   inside `output_tokens` and not reported apart (`reasoning_tokens` 0 on decode).
+//! - Usage: internal `input_tokens` = `input_tokens + cache_read_input_tokens +
+//!   cache_creation_input_tokens`; encoders subtract them back out. Thinking tokens are part of
+//!   `output_tokens` and not reported apart (`reasoning_tokens` is 0 when decoding).
+//! - Stop reasons map one to one; content filtering encodes as `refusal` and other APIs' own
+//!   reasons as `end_turn` (recorded).
 //! - Blocks and tools this crate does not model (`server_tool_use`, `web_search_20250305`, ...)
-//!   travel raw as [`ir::Block::Unknown`] / [`ir::ToolKind::Builtin`].
+//!   travel raw as `Block::Unknown` / `ToolKind::Builtin`; in streams they are skipped.
+//! - Errors keep Anthropic's `error.type`; `overloaded_error` is HTTP 529 ([`status`]).
 
 mod blocks;
 mod content;
@@ -23,6 +29,7 @@ mod options;
 mod request;
 mod response;
 mod stream;
+mod stream_encode;
 pub mod types;
 
 pub use error::{decode_error, encode_error, error_kind, error_type, status};
@@ -31,6 +38,3 @@ pub use response::{
     decode_response, decode_stop, decode_usage, encode_response, encode_stop, encode_usage,
 };
 pub use stream::{StreamDecoder, StreamEncoder};
-
-#[allow(unused_imports)]
-use crate::ir;
