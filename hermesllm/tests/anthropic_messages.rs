@@ -1603,3 +1603,43 @@ fn stream_encoder_makes_a_valid_stream_from_another_api() {
         "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}\n\n"
     );
 }
+
+#[test]
+fn empty_text_is_dropped_and_leading_cache_markers_close_the_previous_turn() {
+    let req = ir::Request {
+        model: "m".into(),
+        max_output_tokens: Some(10),
+        system: vec![text(""), text("sys")],
+        messages: vec![
+            ir::Message::text(Role::User, "hi"),
+            ir::Message {
+                role: Role::Assistant,
+                content: vec![
+                    Block::CachePoint(Cache {
+                        ttl: CacheTtl::OneHour,
+                    }),
+                    text(""),
+                    Block::ToolCall {
+                        id: "t1".into(),
+                        name: "f".into(),
+                        arguments: "{}".into(),
+                        kind: ToolCallKind::Function,
+                    },
+                ],
+                name: None,
+            },
+        ],
+        ..Default::default()
+    };
+    let mut losses = Losses::default();
+    let out = json(&am::encode_request(&req, &mut losses).unwrap());
+    assert!(losses.is_empty(), "{losses:?}");
+    assert_eq!(out["system"], "sys");
+    assert_eq!(
+        out["messages"],
+        serde_json::json!([
+            {"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": {}}]}
+        ])
+    );
+}

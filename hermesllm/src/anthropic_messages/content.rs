@@ -281,6 +281,9 @@ fn encode_block<'r>(
     losses: &mut Losses,
 ) -> Option<ContentBlock<'r>> {
     Some(match b {
+        // Anthropic rejects empty text blocks in requests (OpenAI assistant turns with tool
+        // calls often carry `""`); they hold nothing, so this is not a loss.
+        Block::Text { text } if text.is_empty() && side == Side::Request => return None,
         Block::Text { text } => text_block(text.reborrow()),
         Block::Refusal { text } => {
             losses.approximated(loc.path(), "refusal written as text");

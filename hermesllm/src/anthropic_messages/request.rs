@@ -351,7 +351,29 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
             }
             _ => {
                 let mut blocks = Vec::with_capacity(content.len());
-                encode_blocks(content, loc, Side::Request, losses, &mut blocks);
+                let mut rest = content.as_slice();
+                // A cache marker opening a turn closes the previous turn's content.
+                while let [Block::CachePoint(c), tail @ ..] = rest {
+                    let attached = turns
+                        .last_mut()
+                        .is_some_and(|(_, prev)| attach_cache(prev, *c));
+                    if !attached {
+                        let j = content.len() - rest.len();
+                        losses.dropped(
+                            Loc::Message(i, j).path(),
+                            "cache marker with no block before it",
+                        );
+                    }
+                    rest = tail;
+                }
+                let skip = content.len() - rest.len();
+                encode_blocks(
+                    rest,
+                    |j| Loc::Message(i, j + skip),
+                    Side::Request,
+                    losses,
+                    &mut blocks,
+                );
                 if !blocks.is_empty() {
                     turns.push((role, blocks));
                 }
@@ -514,6 +536,7 @@ fn encode_system<'r>(
 ) {
     for (j, b) in blocks.iter().enumerate() {
         match b {
+            Block::Text { text } if text.is_empty() => {}
             Block::Text { text } => out.push(ContentBlock::Text {
                 text: text.reborrow(),
                 citations: None,
