@@ -1643,3 +1643,50 @@ fn empty_text_is_dropped_and_leading_cache_markers_close_the_previous_turn() {
         ])
     );
 }
+
+#[test]
+fn stream_encoder_keeps_indexes_dense_when_a_block_is_skipped() {
+    let events = [
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockStart::RedactedThinking {
+                data: "opaque".into(),
+                origin: Api::OpenAiResponses,
+            },
+        },
+        StreamEvent::BlockStop { index: 0 },
+        StreamEvent::BlockStart {
+            index: 1,
+            block: BlockStart::Text,
+        },
+        StreamEvent::Delta {
+            index: 1,
+            delta: Delta::Text("hi".into()),
+        },
+        StreamEvent::BlockStop { index: 1 },
+        StreamEvent::Stop {
+            reason: Some(StopReason::EndTurn),
+            stop_sequence: None,
+        },
+        StreamEvent::Done,
+    ];
+    let mut enc = am::StreamEncoder::new(StreamMeta::default());
+    let mut out = Vec::new();
+    for ev in &events {
+        enc.encode(ev, &mut out);
+    }
+    let out = String::from_utf8(out).unwrap();
+    let frames = sse(&out);
+    let blocks: Vec<Value> = frames
+        .iter()
+        .filter(|(e, _)| e.starts_with("content_block"))
+        .map(|(_, d)| json(d.as_bytes()))
+        .collect();
+    assert_eq!(blocks.len(), 3, "{out}");
+    for b in &blocks {
+        assert_eq!(b["index"], 0, "{out}");
+    }
+    let s = decode_only(&out);
+    assert_eq!(s.text[&0], "hi");
+    assert_eq!(s.done, 1);
+}

@@ -259,61 +259,59 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         presence_penalty,
     } = *sampling;
 
-    drop_if(losses, seed.is_some(), "seed", "Anthropic has no seed");
-    drop_if(
-        losses,
-        frequency_penalty.is_some(),
-        "frequency_penalty",
-        "Anthropic has no frequency penalty",
-    );
-    drop_if(
-        losses,
-        presence_penalty.is_some(),
-        "presence_penalty",
-        "Anthropic has no presence penalty",
-    );
-    drop_if(
-        losses,
-        n.is_some_and(|n| n != 1),
-        "n",
-        "Anthropic returns one choice",
-    );
-    drop_if(
-        losses,
-        logprobs.is_some(),
-        "logprobs",
-        "Anthropic has no log probabilities",
-    );
-    drop_if(
-        losses,
-        top_logprobs.is_some(),
-        "top_logprobs",
-        "Anthropic has no log probabilities",
-    );
-    drop_if(
-        losses,
-        metadata.is_some(),
-        "metadata",
-        "Anthropic metadata only holds user_id",
-    );
-    drop_if(
-        losses,
-        previous_response_id.is_some(),
-        "previous_response_id",
-        "Anthropic is stateless",
-    );
-    drop_if(
-        losses,
-        store.is_some(),
-        "store",
-        "Anthropic does not store responses",
-    );
-    drop_if(
-        losses,
-        safety_settings.is_some(),
-        "safety_settings",
-        "Anthropic has no safety settings",
-    );
+    let unsupported = [
+        (seed.is_some(), "seed", "Anthropic has no seed"),
+        (
+            frequency_penalty.is_some(),
+            "frequency_penalty",
+            "Anthropic has no frequency penalty",
+        ),
+        (
+            presence_penalty.is_some(),
+            "presence_penalty",
+            "Anthropic has no presence penalty",
+        ),
+        (
+            n.is_some_and(|n| n != 1),
+            "n",
+            "Anthropic returns one choice",
+        ),
+        (
+            logprobs.is_some(),
+            "logprobs",
+            "Anthropic has no log probabilities",
+        ),
+        (
+            top_logprobs.is_some(),
+            "top_logprobs",
+            "Anthropic has no log probabilities",
+        ),
+        (
+            metadata.is_some(),
+            "metadata",
+            "Anthropic metadata only holds user_id",
+        ),
+        (
+            previous_response_id.is_some(),
+            "previous_response_id",
+            "Anthropic is stateless",
+        ),
+        (
+            store.is_some(),
+            "store",
+            "Anthropic does not store responses",
+        ),
+        (
+            safety_settings.is_some(),
+            "safety_settings",
+            "Anthropic has no safety settings",
+        ),
+    ];
+    for (present, path, reason) in unsupported {
+        if present {
+            losses.dropped(path, reason);
+        }
+    }
 
     // System prompt, then the conversation.
     let mut sys: Vec<ContentBlock<'_>> = Vec::new();
@@ -519,12 +517,6 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         rest,
     };
     to_json(&wire)
-}
-
-fn drop_if(losses: &mut Losses, cond: bool, path: &'static str, reason: &'static str) {
-    if cond {
-        losses.dropped(path, reason);
-    }
 }
 
 /// System text (and its cache markers); anything else is dropped.

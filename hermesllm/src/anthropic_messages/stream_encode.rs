@@ -25,7 +25,13 @@ pub struct StreamEncoder<'m> {
     meta: StreamMeta<'m>,
     started: bool,
     ended: bool,
-    open: Vec<(u32, Open)>,
+    /// Open blocks: internal index, Anthropic index, kind.
+    open: Vec<(u32, u32, Open)>,
+    /// Internal indexes of open blocks Anthropic cannot show (their deltas are dropped).
+    skipped: Vec<u32>,
+    /// The next Anthropic index: indexes stay dense even when a block is skipped, since
+    /// clients append each started block and address it by index.
+    next_index: u32,
     stop: Option<PendingStop>,
     usage: Option<Usage>,
     delta_sent: bool,
@@ -56,6 +62,8 @@ impl<'m> StreamEncoder<'m> {
             started: false,
             ended: false,
             open: Vec::new(),
+            skipped: Vec::new(),
+            next_index: 0,
             stop: None,
             usage: None,
             delta_sent: false,
@@ -115,6 +123,7 @@ impl<'m> StreamEncoder<'m> {
             ),
             BlockStart::RedactedThinking { data, origin } => {
                 if origin.family() != Family::Claude {
+                    self.skipped.push(index);
                     return;
                 }
                 (
@@ -126,20 +135,28 @@ impl<'m> StreamEncoder<'m> {
             }
             // A future block kind: its deltas are dropped.
             #[allow(unreachable_patterns)]
-            _ => return,
+            _ => {
+                self.skipped.push(index);
+                return;
+            }
         };
-        self.open.push((index, kind));
+        let out_index = self.next_index;
+        self.next_index += 1;
+        self.open.push((index, out_index, kind));
         let ev = BlockStartEvent {
             kind: "content_block_start",
-            index,
+            index: out_index,
             content_block,
         };
         write_json_event(out, Some("content_block_start"), &ev);
     }
 
     fn delta(&mut self, index: u32, delta: &Delta<'_>, out: &mut Vec<u8>) {
-        let mut kind = self.open.iter().find(|(i, _)| *i == index).map(|(_, k)| *k);
-        if kind.is_none() {
+        if self.skipped.contains(&index) {
+            return;
+        }
+        let mut found = self.find(index);
+        if found.is_none() {
             // Sources that never announce blocks: open one from the first delta.
             let start = match delta {
                 Delta::Text(_) => BlockStart::Text,
@@ -150,27 +167,27 @@ impl<'m> StreamEncoder<'m> {
                 _ => return,
             };
             self.open_block(index, &start, out);
-            kind = Some(match start {
-                BlockStart::Text => Open::Text,
-                _ => Open::Thinking { claude: false },
-            });
+            found = self.find(index);
         }
+        let Some((out_index, kind)) = found else {
+            return;
+        };
         let mut d = FlatDelta::default();
         match (kind, delta) {
-            (Some(Open::Text), Delta::Text(t)) => {
+            (Open::Text, Delta::Text(t)) => {
                 d.kind = Some(Str::borrowed("text_delta"));
                 d.text = Some(t.reborrow());
             }
-            (Some(Open::Tool), Delta::ToolArguments(t)) => {
+            (Open::Tool, Delta::ToolArguments(t)) => {
                 d.kind = Some(Str::borrowed("input_json_delta"));
                 d.partial_json = Some(t.reborrow());
             }
-            (Some(Open::Thinking { .. }), Delta::Thinking(t)) => {
+            (Open::Thinking { .. }, Delta::Thinking(t)) => {
                 d.kind = Some(Str::borrowed("thinking_delta"));
                 d.thinking = Some(t.reborrow());
             }
             // A signature from another model family would be rejected when sent back.
-            (Some(Open::Thinking { claude: true }), Delta::Signature(s)) => {
+            (Open::Thinking { claude: true }, Delta::Signature(s)) => {
                 d.kind = Some(Str::borrowed("signature_delta"));
                 d.signature = Some(s.reborrow());
             }
@@ -178,25 +195,34 @@ impl<'m> StreamEncoder<'m> {
         }
         let ev = DeltaEvent {
             kind: "content_block_delta",
-            index,
+            index: out_index,
             delta: d,
         };
         write_json_event(out, Some("content_block_delta"), &ev);
     }
 
+    fn find(&self, index: u32) -> Option<(u32, Open)> {
+        self.open
+            .iter()
+            .find(|(i, _, _)| *i == index)
+            .map(|(_, o, k)| (*o, *k))
+    }
+
     fn close(&mut self, index: u32, out: &mut Vec<u8>) {
-        if let Some(pos) = self.open.iter().position(|(i, _)| *i == index) {
-            self.open.remove(pos);
+        self.skipped.retain(|i| *i != index);
+        if let Some(pos) = self.open.iter().position(|(i, _, _)| *i == index) {
+            let (_, out_index, _) = self.open.remove(pos);
             let ev = StopEvent {
                 kind: "content_block_stop",
-                index,
+                index: out_index,
             };
             write_json_event(out, Some("content_block_stop"), &ev);
         }
     }
 
     fn close_all(&mut self, out: &mut Vec<u8>) {
-        while let Some(&(index, _)) = self.open.first() {
+        self.skipped.clear();
+        while let Some(&(index, _, _)) = self.open.first() {
             self.close(index, out);
         }
     }
