@@ -1690,3 +1690,29 @@ fn stream_encoder_keeps_indexes_dense_when_a_block_is_skipped() {
     assert_eq!(s.text[&0], "hi");
     assert_eq!(s.done, 1);
 }
+
+#[test]
+fn tool_results_with_images_cache_markers_and_unknown_blocks() {
+    let body = request("tool_result_blocks");
+    let r = am::decode_request(&body, &meta()).unwrap();
+    let Block::ToolResult { content, .. } = &r.messages[2].content[0] else {
+        panic!("{:?}", r.messages[2].content[0])
+    };
+    assert_eq!(content.len(), 3);
+    assert_eq!(content[0], text("Screenshot taken"));
+    assert!(matches!(
+        &content[1],
+        Block::Image { source: MediaSource::Base64 { media_type, .. }, .. } if media_type == "image/jpeg"
+    ));
+    assert_eq!(content[2], Block::CachePoint(Cache::default()));
+    let Block::ToolResult { content, .. } = &r.messages[2].content[1] else {
+        panic!()
+    };
+    assert!(
+        matches!(&content[0], Block::Unknown { raw, .. } if raw.get().contains("search_result"))
+    );
+    // The empty-object input of a call without arguments is kept as is.
+    assert!(
+        matches!(&r.messages[1].content[0], Block::ToolCall { arguments, .. } if arguments == "{}")
+    );
+}

@@ -351,7 +351,10 @@ fn encode_block<'r>(
             let mut inner = Vec::with_capacity(content.len());
             for (k, c) in content.iter().enumerate() {
                 match c {
-                    Block::Text { .. } | Block::Image { .. } | Block::Document { .. } => {
+                    Block::Text { .. }
+                    | Block::Image { .. }
+                    | Block::Document { .. }
+                    | Block::Unknown { .. } => {
                         if let Some(w) = encode_block(c, loc.nested(k), side, losses) {
                             inner.push(w);
                         }
@@ -363,7 +366,7 @@ fn encode_block<'r>(
                     }
                     _ => losses.dropped(
                         loc.nested(k).path(),
-                        "tool results hold only text, images and documents",
+                        "Anthropic tool results hold only text, images and documents",
                     ),
                 }
             }
