@@ -1716,3 +1716,44 @@ fn tool_results_with_images_cache_markers_and_unknown_blocks() {
         matches!(&r.messages[1].content[0], Block::ToolCall { arguments, .. } if arguments == "{}")
     );
 }
+
+#[test]
+fn truncated_and_corrupted_input_never_panics() {
+    for kind in ["requests", "responses", "errors"] {
+        for (_, body) in fixtures(kind) {
+            for cut in (0..body.len()).step_by(3) {
+                let part = &body[..cut];
+                let _ = am::decode_request(part, &meta());
+                let _ = am::decode_response(part);
+                let _ = am::decode_error(400, part);
+                // Flip one byte into a quote or brace, a classic way to break structure.
+                let mut bad = body.clone();
+                bad[cut] = if cut % 2 == 0 { b'"' } else { b'}' };
+                if let Ok(r) = am::decode_request(&bad, &meta()) {
+                    let _ = am::encode_request(&r, &mut Losses::default());
+                }
+                if let Ok(r) = am::decode_response(&bad) {
+                    let _ =
+                        am::encode_response(&r, &ResponseMeta::default(), &mut Losses::default());
+                }
+            }
+        }
+    }
+    for (_, body) in fixtures("streams") {
+        let text = String::from_utf8(body).unwrap();
+        for (event, data) in sse(&text) {
+            for cut in 0..data.len() {
+                if !data.is_char_boundary(cut) {
+                    continue;
+                }
+                let mut dec = am::StreamDecoder::new();
+                let frame = Frame::Sse {
+                    event: &event,
+                    data: &data[..cut],
+                };
+                let _ = dec.decode(&frame, &mut |_| {});
+                dec.finish(&mut |_| {});
+            }
+        }
+    }
+}

@@ -143,7 +143,8 @@ impl StreamDecode for StreamDecoder {
                 "Anthropic streams are server-sent events".into(),
             ));
         };
-        if data.trim().is_empty() {
+        // Nothing follows `message_stop` or `error`; a blank keep-alive carries nothing.
+        if self.ended || data.trim().is_empty() {
             return Ok(());
         }
         let ev: FlatEvent<'_> = serde_json::from_str(data)
