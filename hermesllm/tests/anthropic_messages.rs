@@ -1757,3 +1757,72 @@ fn truncated_and_corrupted_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn thinking_follows_what_the_model_accepts() {
+    let encode = |model: &str, reasoning: ir::Reasoning<'static>| {
+        let req = ir::Request {
+            model: model.to_owned().into(),
+            max_output_tokens: Some(32000),
+            messages: vec![ir::Message::text(Role::User, "hi")],
+            reasoning: Some(reasoning),
+            ..Default::default()
+        };
+        let mut losses = Losses::default();
+        let out = json(&am::encode_request(&req, &mut losses).unwrap());
+        (
+            out["thinking"].clone(),
+            out["output_config"].clone(),
+            paths(&losses),
+        )
+    };
+    let budget = ir::Reasoning {
+        enabled: Some(true),
+        budget_tokens: Some(10000),
+        ..Default::default()
+    };
+    let effort = ir::Reasoning {
+        enabled: Some(true),
+        effort: Some(Effort::High),
+        ..Default::default()
+    };
+    let dynamic = ir::Reasoning {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    // Opus 4.7 rejects budgets: the nearest effort.
+    assert_eq!(
+        encode("claude-opus-4-7", budget.clone()),
+        (
+            serde_json::json!({"type": "adaptive"}),
+            serde_json::json!({"effort": "high"}),
+            vec!["reasoning.budget_tokens".to_owned()]
+        )
+    );
+    // 4.6 takes both: the budget stays, an effort goes adaptive.
+    assert_eq!(
+        encode("claude-sonnet-4-6", budget.clone()).0,
+        serde_json::json!({"type": "enabled", "budget_tokens": 10000})
+    );
+    assert_eq!(
+        encode("claude-sonnet-4-6", effort.clone()),
+        (
+            serde_json::json!({"type": "adaptive"}),
+            serde_json::json!({"effort": "high"}),
+            vec![]
+        )
+    );
+    // Budget-only models get a budget for an effort or for model-decided thinking.
+    assert_eq!(
+        encode("claude-haiku-4-5", effort).0,
+        serde_json::json!({"type": "enabled", "budget_tokens": 16384})
+    );
+    assert_eq!(
+        encode("claude-haiku-4-5", dynamic.clone()).0,
+        serde_json::json!({"type": "enabled", "budget_tokens": 8192})
+    );
+    assert_eq!(
+        encode("claude-opus-4-6", dynamic),
+        (serde_json::json!({"type": "adaptive"}), Value::Null, vec![])
+    );
+}

@@ -9,9 +9,11 @@
 //!   Non-object arguments (truncated OpenAI output, custom tools) are wrapped as
 //!   `{"input": text}` (recorded).
 //! - `thinking {enabled, budget_tokens}` is `enabled: Some(true)` with the budget; `adaptive`
-//!   is `enabled: Some(true)` without one, with `output_config.effort` as the effort; an effort
-//!   alone (OpenAI) encodes as a budget via `Effort::budget_tokens`. Thinking blocks whose
-//!   signature belongs to another model family are dropped from requests (recorded).
+//!   is `enabled: Some(true)` without one, with `output_config.effort` as the effort. Encoding
+//!   follows what the model id accepts: budgets up to Claude 4.5 and for unknown ids (an
+//!   effort becomes `Effort::budget_tokens`), adaptive with an effort from Claude 4.7 (a budget
+//!   becomes `Effort::from_budget`), either on 4.6. Thinking blocks whose signature belongs to
+//!   another model family are dropped from requests (recorded).
 //! - `output_config.format` (and the beta `output_format`) is a JSON Schema response format.
 //! - Usage: internal `input_tokens` = `input_tokens + cache_read_input_tokens +
 //!   cache_creation_input_tokens`; encoders subtract them back out. Thinking tokens are part of

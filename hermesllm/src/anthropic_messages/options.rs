@@ -216,13 +216,54 @@ pub(super) fn is_on(t: &Thinking) -> bool {
     t.as_ref().is_some_and(|(c, _)| c.kind != "disabled")
 }
 
-/// Reasoning settings to `thinking`:
+/// How a model takes its thinking configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ThinkingStyle {
+    /// Only `enabled` with a budget (Claude 4.5 and earlier, unknown model names).
+    Budget,
+    /// Both; `adaptive` preferred (Claude 4.6, where budgets are deprecated).
+    Both,
+    /// Only `adaptive` with `output_config.effort` (Claude 4.7 and later reject budgets).
+    Adaptive,
+}
+
+/// The thinking style of a model, from the Claude version in its id (`claude-opus-4-6`,
+/// `anthropic.claude-sonnet-4-6-v1:0`, `claude-opus-4-7@20260115`). Ids without a
+/// `family-major-minor` version (aliases, `claude-3-7-sonnet-...`) get [`ThinkingStyle::Budget`],
+/// which every thinking model before 4.7 accepts.
+pub(super) fn thinking_style(model: &str) -> ThinkingStyle {
+    let version = ["opus-", "sonnet-", "haiku-"].iter().find_map(|family| {
+        let rest = model.get(model.find(family)? + family.len()..)?;
+        let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+        let major: u32 = parts.next()?.parse().ok()?;
+        // A date (`-20250929`) is not a minor version.
+        let minor: u32 = parts
+            .next()
+            .filter(|m| (1..=2).contains(&m.len()))
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        (major < 100).then_some((major, minor))
+    });
+    match version {
+        Some(v) if v >= (4, 7) => ThinkingStyle::Adaptive,
+        Some(v) if v >= (4, 6) => ThinkingStyle::Both,
+        _ => ThinkingStyle::Budget,
+    }
+}
+
+/// Reasoning settings to `thinking` and `output_config.effort`:
 /// - disabled (or effort `none`) → `disabled`;
-/// - a budget → `enabled` with it (at least 1024);
-/// - enabled without budget (Anthropic `adaptive`, Gemini dynamic) → `adaptive`, with the
-///   effort in `output_config.effort` when there is one;
-/// - an effort alone (OpenAI) → `enabled` with [`Effort::budget_tokens`].
-pub(super) fn encode_thinking(r: Option<&ir::Reasoning<'_>>, losses: &mut Losses) -> Thinking {
+/// - a budget → `enabled` with it (at least 1024), or on adaptive-only models `adaptive` with
+///   the effort nearest the budget ([`Effort::from_budget`]);
+/// - an effort → `adaptive` with that effort where the model has adaptive thinking, else
+///   `enabled` with [`Effort::budget_tokens`];
+/// - enabled without either (Anthropic `adaptive`, Gemini dynamic) → `adaptive`, or on
+///   budget-only models `enabled` with the medium budget.
+pub(super) fn encode_thinking(
+    r: Option<&ir::Reasoning<'_>>,
+    model: &str,
+    losses: &mut Losses,
+) -> Thinking {
     let ir::Reasoning {
         enabled,
         effort,
@@ -250,7 +291,16 @@ pub(super) fn encode_thinking(r: Option<&ir::Reasoning<'_>>, losses: &mut Losses
     if *enabled == Some(false) || *effort == Some(Effort::None) {
         return Some((config("disabled", None), None));
     }
+    let style = thinking_style(model);
     if let Some(b) = budget_tokens {
+        if style == ThinkingStyle::Adaptive {
+            losses.approximated(
+                "reasoning.budget_tokens",
+                "this model takes an effort, not a budget: the nearest effort is used",
+            );
+            let e = Effort::from_budget(*b);
+            return Some((config("adaptive", None), Some(anthropic_effort(e))));
+        }
         if *b < MIN_BUDGET {
             losses.approximated(
                 "reasoning.budget_tokens",
@@ -259,28 +309,40 @@ pub(super) fn encode_thinking(r: Option<&ir::Reasoning<'_>>, losses: &mut Losses
         }
         return Some((config("enabled", Some((*b).max(MIN_BUDGET))), None));
     }
-    match (enabled, effort) {
-        (Some(true), e) => {
-            let e = e.map(|e| match e {
-                Effort::Low | Effort::Minimal => "low",
-                Effort::Medium => "medium",
-                Effort::High => "high",
-                _ => "xhigh",
-            });
-            if *effort == Some(Effort::Minimal) {
-                losses.approximated("reasoning.effort", "Anthropic's lowest effort is low");
-            }
-            Some((config("adaptive", None), e))
-        }
-        (_, Some(e)) => {
-            let budget = e.budget_tokens().unwrap_or(MIN_BUDGET);
+    match (effort, style) {
+        (Some(e), ThinkingStyle::Budget) => {
             losses.approximated(
                 "reasoning.effort",
-                "mapped to a thinking budget of Effort::budget_tokens tokens",
+                "mapped to a thinking budget (Effort::budget_tokens)",
             );
+            let budget = e.budget_tokens().unwrap_or(MIN_BUDGET);
             Some((config("enabled", Some(budget)), None))
         }
+        (Some(e), _) => {
+            if *e == Effort::Minimal {
+                losses.approximated("reasoning.effort", "Anthropic's lowest effort is low");
+            }
+            Some((config("adaptive", None), Some(anthropic_effort(*e))))
+        }
+        (None, ThinkingStyle::Budget) if *enabled == Some(true) => {
+            losses.approximated(
+                "reasoning",
+                "model-decided thinking given the medium budget on a model without adaptive thinking",
+            );
+            Some((config("enabled", Effort::Medium.budget_tokens()), None))
+        }
+        (None, _) if *enabled == Some(true) => Some((config("adaptive", None), None)),
         _ => None,
+    }
+}
+
+/// Anthropic's spelling of an effort (`minimal` has no equivalent and becomes `low`).
+fn anthropic_effort(e: Effort) -> &'static str {
+    match e {
+        Effort::None | Effort::Minimal | Effort::Low => "low",
+        Effort::Medium => "medium",
+        Effort::High => "high",
+        _ => "xhigh",
     }
 }
 
@@ -304,4 +366,32 @@ pub(super) fn last_tool_turn_lacks_thinking(messages: &[ir::Message<'_>]) -> boo
         _ => false,
     });
     calls && !thinks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ThinkingStyle, thinking_style};
+
+    #[test]
+    fn thinking_style_from_model_ids() {
+        let cases = [
+            ("claude-opus-4-7", ThinkingStyle::Adaptive),
+            ("claude-opus-4-8-20261001", ThinkingStyle::Adaptive),
+            ("claude-sonnet-5", ThinkingStyle::Adaptive),
+            ("claude-opus-4-6", ThinkingStyle::Both),
+            ("anthropic.claude-sonnet-4-6-v1:0", ThinkingStyle::Both),
+            (
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                ThinkingStyle::Budget,
+            ),
+            ("claude-opus-4-20250514", ThinkingStyle::Budget),
+            ("claude-3-7-sonnet-20250219", ThinkingStyle::Budget),
+            ("claude-haiku-4-5", ThinkingStyle::Budget),
+            ("my-alias", ThinkingStyle::Budget),
+            ("", ThinkingStyle::Budget),
+        ];
+        for (model, want) in cases {
+            assert_eq!(thinking_style(model), want, "{model}");
+        }
+    }
 }

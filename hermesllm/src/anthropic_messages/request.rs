@@ -391,7 +391,7 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
     let out_tools = encode_tools(tools, losses);
 
     // Thinking and the settings that conflict with it.
-    let mut thinking = encode_thinking(reasoning.as_ref(), losses);
+    let mut thinking = encode_thinking(reasoning.as_ref(), model, losses);
     let mut effort = thinking.as_ref().and_then(|t| t.1);
     let forced = matches!(
         tool_choice,
