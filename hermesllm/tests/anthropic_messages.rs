@@ -400,7 +400,7 @@ fn sampling_stop_sequences_and_user() {
     let body = request("sampling");
     let r = am::decode_request(&body, &meta()).unwrap();
     assert_eq!(r.sampling.temperature, Some(0.7));
-    assert_eq!(r.sampling.top_p, Some(0.9));
+    assert_eq!(r.sampling.top_p, None);
     assert_eq!(r.sampling.top_k, Some(40));
     assert_eq!(r.stop, vec![Str::from("\n\nHuman:"), Str::from("END")]);
     assert_eq!(
@@ -1824,5 +1824,33 @@ fn thinking_follows_what_the_model_accepts() {
     assert_eq!(
         encode("claude-opus-4-6", dynamic),
         (serde_json::json!({"type": "adaptive"}), Value::Null, vec![])
+    );
+}
+
+#[test]
+fn temperature_and_top_p_together_only_on_models_that_take_both() {
+    let encode = |model: &str| {
+        let req = ir::Request {
+            model: model.to_owned().into(),
+            max_output_tokens: Some(100),
+            messages: vec![ir::Message::text(Role::User, "hi")],
+            sampling: ir::Sampling {
+                temperature: Some(0.5),
+                top_p: Some(0.9),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut losses = Losses::default();
+        let out = json(&am::encode_request(&req, &mut losses).unwrap());
+        (out.get("top_p").cloned(), paths(&losses))
+    };
+    assert_eq!(
+        encode("claude-sonnet-4-5"),
+        (None, vec!["top_p".to_owned()])
+    );
+    assert_eq!(
+        encode("claude-3-5-haiku-20241022"),
+        (Some(serde_json::json!(0.9)), vec![])
     );
 }

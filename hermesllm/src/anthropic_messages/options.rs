@@ -227,28 +227,40 @@ pub(super) enum ThinkingStyle {
     Adaptive,
 }
 
-/// The thinking style of a model, from the Claude version in its id (`claude-opus-4-6`,
-/// `anthropic.claude-sonnet-4-6-v1:0`, `claude-opus-4-7@20260115`). Ids without a
-/// `family-major-minor` version (aliases, `claude-3-7-sonnet-...`) get [`ThinkingStyle::Budget`],
-/// which every thinking model before 4.7 accepts.
+/// The Claude version in a model id: `claude-opus-4-6`, `anthropic.claude-sonnet-4-6-v1:0`,
+/// `claude-opus-4-7@20260115` (4.x naming) or `claude-3-7-sonnet-20250219` (3.x naming).
+/// `None` for ids that name no version (aliases, other models).
+pub(super) fn claude_version(model: &str) -> Option<(u32, u32)> {
+    let rest = model.get(model.find("claude-")? + "claude-".len()..)?;
+    let rest = ["opus-", "sonnet-", "haiku-"]
+        .iter()
+        .find_map(|family| rest.strip_prefix(family))
+        .unwrap_or(rest);
+    let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+    let major: u32 = parts.next()?.parse().ok()?;
+    // A date (`-20250929`) is not a minor version.
+    let minor: u32 = parts
+        .next()
+        .filter(|m| (1..=2).contains(&m.len()))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    (major < 100).then_some((major, minor))
+}
+
+/// The thinking style of a model, from [`claude_version`]. Ids without a version get
+/// [`ThinkingStyle::Budget`], which every thinking model before 4.7 accepts.
 pub(super) fn thinking_style(model: &str) -> ThinkingStyle {
-    let version = ["opus-", "sonnet-", "haiku-"].iter().find_map(|family| {
-        let rest = model.get(model.find(family)? + family.len()..)?;
-        let mut parts = rest.split(|c: char| !c.is_ascii_digit());
-        let major: u32 = parts.next()?.parse().ok()?;
-        // A date (`-20250929`) is not a minor version.
-        let minor: u32 = parts
-            .next()
-            .filter(|m| (1..=2).contains(&m.len()))
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(0);
-        (major < 100).then_some((major, minor))
-    });
-    match version {
+    match claude_version(model) {
         Some(v) if v >= (4, 7) => ThinkingStyle::Adaptive,
         Some(v) if v >= (4, 6) => ThinkingStyle::Both,
         _ => ThinkingStyle::Budget,
     }
+}
+
+/// Whether the model rejects `temperature` and `top_p` together (Claude 4.1 and later; ids
+/// without a version are assumed recent).
+pub(super) fn one_of_temperature_top_p(model: &str) -> bool {
+    claude_version(model).is_none_or(|v| v >= (4, 1))
 }
 
 /// Reasoning settings to `thinking` and `output_config.effort`:
@@ -370,7 +382,7 @@ pub(super) fn last_tool_turn_lacks_thinking(messages: &[ir::Message<'_>]) -> boo
 
 #[cfg(test)]
 mod tests {
-    use super::{ThinkingStyle, thinking_style};
+    use super::{ThinkingStyle, claude_version, thinking_style};
 
     #[test]
     fn thinking_style_from_model_ids() {
@@ -393,5 +405,10 @@ mod tests {
         for (model, want) in cases {
             assert_eq!(thinking_style(model), want, "{model}");
         }
+        assert_eq!(claude_version("claude-3-7-sonnet-20250219"), Some((3, 7)));
+        assert_eq!(claude_version("claude-3-opus-20240229"), Some((3, 0)));
+        assert_eq!(claude_version("claude-opus-4-1-20250805"), Some((4, 1)));
+        assert_eq!(claude_version("claude-sonnet-5"), Some((5, 0)));
+        assert_eq!(claude_version("gpt-4o"), None);
     }
 }

@@ -5,7 +5,7 @@ use super::content::{
 };
 use super::options::{
     MIN_BUDGET, decode_reasoning, encode_format, encode_thinking, encode_tool_choice, encode_tools,
-    is_on, last_tool_turn_lacks_thinking,
+    is_on, last_tool_turn_lacks_thinking, one_of_temperature_top_p,
 };
 use super::types::{
     Content, ContentBlock, Json, Message, MessagesRequest, Metadata, OutputConfig, ToolDef,
@@ -463,6 +463,13 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
             losses.dropped("top_p", "Anthropic allows only top_p >= 0.95 with thinking");
             top_p = None;
         }
+    }
+    if temperature.is_some() && top_p.is_some() && one_of_temperature_top_p(model) {
+        losses.dropped(
+            "top_p",
+            "this model takes temperature or top_p, not both; temperature kept",
+        );
+        top_p = None;
     }
     if let Some(t) = temperature
         && t > 1.0
