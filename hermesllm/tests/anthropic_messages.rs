@@ -1854,3 +1854,43 @@ fn temperature_and_top_p_together_only_on_models_that_take_both() {
         (Some(serde_json::json!(0.9)), vec![])
     );
 }
+
+#[test]
+fn custom_and_foreign_builtin_tools() {
+    let req = ir::Request {
+        model: "claude-sonnet-4-5".into(),
+        max_output_tokens: Some(100),
+        messages: vec![ir::Message::text(Role::User, "hi")],
+        tools: vec![
+            ir::Tool {
+                name: "apply_patch".into(),
+                description: Some("Apply a patch".into()),
+                kind: ToolKind::Custom {
+                    format: Some(raw(r#"{"type":"grammar"}"#)),
+                },
+                cache: None,
+            },
+            ir::Tool {
+                name: "".into(),
+                description: None,
+                kind: ToolKind::Builtin {
+                    origin: Api::OpenAiResponses,
+                    raw: raw(r#"{"type":"web_search"}"#),
+                },
+                cache: None,
+            },
+        ],
+        ..Default::default()
+    };
+    let mut losses = Losses::default();
+    let out = json(&am::encode_request(&req, &mut losses).unwrap());
+    assert_eq!(
+        out["tools"],
+        serde_json::json!([{
+            "name": "apply_patch",
+            "description": "Apply a patch",
+            "input_schema": {"type": "object", "properties": {"input": {"type": "string"}}, "required": ["input"]}
+        }])
+    );
+    assert_eq!(paths(&losses), ["tools[0]", "tools[0].format", "tools[1]"]);
+}
