@@ -1894,3 +1894,49 @@ fn custom_and_foreign_builtin_tools() {
     );
     assert_eq!(paths(&losses), ["tools[0]", "tools[0].format", "tools[1]"]);
 }
+
+#[test]
+fn end_turn_with_tool_calls_is_tool_use() {
+    let resp = ir::Response {
+        id: "r".into(),
+        model: "m".into(),
+        choices: vec![ir::Choice {
+            content: vec![Block::ToolCall {
+                id: "c".into(),
+                name: "f".into(),
+                arguments: "{}".into(),
+                kind: ToolCallKind::Function,
+            }],
+            stop_reason: Some(StopReason::EndTurn),
+            ..Default::default()
+        }],
+        usage: Some(Usage::default()),
+        ..Default::default()
+    };
+    let mut losses = Losses::default();
+    let out = json(&am::encode_response(&resp, &ResponseMeta::default(), &mut losses).unwrap());
+    assert_eq!(out["stop_reason"], "tool_use");
+    assert_eq!(paths(&losses), ["stop_reason"]);
+
+    let mut enc = am::StreamEncoder::new(StreamMeta::default());
+    let mut out = Vec::new();
+    for ev in [
+        StreamEvent::BlockStart {
+            index: 0,
+            block: BlockStart::ToolCall {
+                id: "c".into(),
+                name: "f".into(),
+                kind: ToolCallKind::Function,
+            },
+        },
+        StreamEvent::Stop {
+            reason: Some(StopReason::EndTurn),
+            stop_sequence: None,
+        },
+        StreamEvent::Done,
+    ] {
+        enc.encode(&ev, &mut out);
+    }
+    let s = decode_only(&String::from_utf8(out).unwrap());
+    assert_eq!(s.stop, Some(StopReason::ToolUse));
+}

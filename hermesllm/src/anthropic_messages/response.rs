@@ -167,10 +167,20 @@ pub fn encode_response(
             }
             content.reserve(blocks.len());
             encode_blocks(blocks, Loc::Output, Side::Response, losses, &mut content);
+            let calls = content
+                .iter()
+                .any(|b| matches!(b, ContentBlock::ToolUse { .. }));
+            let reason = match stop_reason {
+                // Clients run tools on `tool_use`; some OpenAI-compatible servers say `stop`.
+                Some(StopReason::EndTurn) if calls => {
+                    losses.approximated("stop_reason", "end of turn with tool calls is tool_use");
+                    Some("tool_use")
+                }
+                Some(r) => Some(encode_stop(r, losses)),
+                None => None,
+            };
             (
-                stop_reason
-                    .as_ref()
-                    .map(|r| Str::borrowed(encode_stop(r, losses))),
+                reason.map(Str::borrowed),
                 stop_sequence.as_ref().map(Str::reborrow),
             )
         }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::response::{encode_stop, encode_usage};
 use super::stream::{DeltaUsage, FlatDelta};
 use super::types::{ContentBlock, Fixed, Json, WireUsage};
-use crate::ir::{BlockStart, Delta, StreamEvent, Usage};
+use crate::ir::{BlockStart, Delta, StopReason, StreamEvent, Usage};
 use crate::stream::{StreamEncode, StreamMeta, write_json_event};
 use crate::{Family, Losses, Str};
 
@@ -35,6 +35,8 @@ pub struct StreamEncoder<'m> {
     stop: Option<PendingStop>,
     usage: Option<Usage>,
     delta_sent: bool,
+    /// Whether a tool call was streamed.
+    called: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,7 @@ impl<'m> StreamEncoder<'m> {
             stop: None,
             usage: None,
             delta_sent: false,
+            called: false,
         }
     }
 
@@ -140,6 +143,7 @@ impl<'m> StreamEncoder<'m> {
                 return;
             }
         };
+        self.called |= kind == Open::Tool;
         let out_index = self.next_index;
         self.next_index += 1;
         self.open.push((index, out_index, kind));
@@ -287,8 +291,14 @@ impl StreamEncode for StreamEncoder<'_> {
                 self.close_all(out);
                 // A stream has no loss channel: approximations of the reason are implicit.
                 let mut ignored = Losses::default();
+                let reason = match reason {
+                    // Clients run tools on `tool_use`; some OpenAI-compatible servers say `stop`.
+                    Some(StopReason::EndTurn) if self.called => Some("tool_use"),
+                    Some(r) => Some(encode_stop(r, &mut ignored)),
+                    None => None,
+                };
                 self.stop = Some(PendingStop {
-                    reason: reason.as_ref().map(|r| encode_stop(r, &mut ignored)),
+                    reason,
                     sequence: stop_sequence.as_ref().map(|s| s.to_string()),
                 });
             }
