@@ -1,6 +1,6 @@
 //! Tools, tool choice, structured output and thinking settings of a request.
 
-use super::content::encode_cache;
+use super::content::{decode_cache, encode_cache};
 use super::types::{
     CustomTool, Fixed, Json, OutputConfig, OutputFormat, ThinkingConfig, ToolChoice, ToolDef,
 };
@@ -9,6 +9,92 @@ use crate::{Api, DecodeError, Family, Losses, Str};
 
 /// The smallest thinking budget Anthropic accepts.
 pub(super) const MIN_BUDGET: u32 = 1024;
+
+/// Tool definitions: client tools become functions, versioned built-in tools stay raw.
+pub(super) fn decode_tools(tools: Vec<ToolDef<'_>>) -> Vec<ir::Tool<'_>> {
+    tools
+        .into_iter()
+        .map(|t| match t {
+            ToolDef::Custom(c) => ir::Tool {
+                name: c.name,
+                description: c.description,
+                kind: ir::ToolKind::Function {
+                    parameters: c.input_schema.and_then(|s| match s {
+                        Json::Raw(r) => Some(r),
+                        _ => None,
+                    }),
+                    strict: c.strict,
+                },
+                cache: c.cache_control.as_ref().map(decode_cache),
+            },
+            ToolDef::Builtin { name, raw } => ir::Tool {
+                name,
+                description: None,
+                kind: ir::ToolKind::Builtin {
+                    origin: Api::AnthropicMessages,
+                    raw,
+                },
+                cache: None,
+            },
+        })
+        .collect()
+}
+
+/// `tool_choice` and its `disable_parallel_tool_use` (the inverse of parallel tool calls).
+///
+/// # Errors
+/// An unknown type, or `tool` without a name.
+pub(super) fn decode_tool_choice(
+    tc: Option<ToolChoice<'_>>,
+) -> Result<(Option<ir::ToolChoice<'_>>, Option<bool>), DecodeError> {
+    let Some(tc) = tc else {
+        return Ok((None, None));
+    };
+    let choice = match tc.kind.as_str() {
+        "auto" => ir::ToolChoice::Auto,
+        "any" => ir::ToolChoice::Required,
+        "none" => ir::ToolChoice::None,
+        "tool" => ir::ToolChoice::Tool {
+            name: tc
+                .name
+                .ok_or_else(|| DecodeError::invalid("tool_choice.name", "is required"))?,
+        },
+        _ => {
+            return Err(DecodeError::invalid(
+                "tool_choice.type",
+                "must be `auto`, `any`, `tool` or `none`",
+            ));
+        }
+    };
+    Ok((Some(choice), tc.disable_parallel_tool_use.map(|d| !d)))
+}
+
+/// `output_config.format` (or the beta `output_format`) as a JSON Schema response format.
+///
+/// # Errors
+/// A type other than `json_schema`, or no schema.
+pub(super) fn decode_format(
+    f: Option<OutputFormat<'_>>,
+) -> Result<Option<ir::ResponseFormat<'_>>, DecodeError> {
+    let Some(f) = f else {
+        return Ok(None);
+    };
+    if f.kind != "json_schema" {
+        return Err(DecodeError::invalid(
+            "output_config.format.type",
+            "must be `json_schema`",
+        ));
+    }
+    let schema = f
+        .schema
+        .ok_or_else(|| DecodeError::invalid("output_config.format.schema", "is required"))?;
+    Ok(Some(ir::ResponseFormat::JsonSchema {
+        name: None,
+        description: None,
+        schema,
+        strict: None,
+    }))
+}
 
 /// `thinking` and `output_config.effort` to the internal reasoning configuration.
 ///

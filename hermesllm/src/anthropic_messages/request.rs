@@ -4,12 +4,11 @@ use super::content::{
     Loc, Side, attach_cache, compact, decode_block, decode_content, encode_blocks,
 };
 use super::options::{
-    MIN_BUDGET, decode_reasoning, encode_format, encode_thinking, encode_tool_choice, encode_tools,
-    is_on, last_tool_turn_lacks_thinking, one_of_temperature_top_p,
+    MIN_BUDGET, decode_format, decode_reasoning, decode_tool_choice, decode_tools, encode_format,
+    encode_thinking, encode_tool_choice, encode_tools, is_on, last_tool_turn_lacks_thinking,
+    one_of_temperature_top_p,
 };
-use super::types::{
-    Content, ContentBlock, Json, Message, MessagesRequest, Metadata, OutputConfig, ToolDef,
-};
+use super::types::{Content, ContentBlock, Message, MessagesRequest, Metadata, OutputConfig};
 use crate::ir::{self, Block, Role};
 use crate::wire::{from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, RequestMeta, Str};
@@ -99,84 +98,16 @@ pub fn decode_request<'a>(
         });
     }
 
-    let mut out_tools = Vec::with_capacity(tools.len());
-    for t in tools {
-        out_tools.push(match t {
-            ToolDef::Custom(c) => ir::Tool {
-                name: c.name,
-                description: c.description,
-                kind: ir::ToolKind::Function {
-                    parameters: c.input_schema.and_then(|s| match s {
-                        Json::Raw(r) => Some(r),
-                        _ => None,
-                    }),
-                    strict: c.strict,
-                },
-                cache: c.cache_control.as_ref().map(super::content::decode_cache),
-            },
-            ToolDef::Builtin { name, raw } => ir::Tool {
-                name,
-                description: None,
-                kind: ir::ToolKind::Builtin {
-                    origin: Api::AnthropicMessages,
-                    raw,
-                },
-                cache: None,
-            },
-        });
-    }
-
-    let (tool_choice, parallel_tool_calls) = match tool_choice {
-        None => (None, None),
-        Some(tc) => {
-            let choice = match tc.kind.as_str() {
-                "auto" => ir::ToolChoice::Auto,
-                "any" => ir::ToolChoice::Required,
-                "none" => ir::ToolChoice::None,
-                "tool" => ir::ToolChoice::Tool {
-                    name: tc
-                        .name
-                        .ok_or_else(|| DecodeError::invalid("tool_choice.name", "is required"))?,
-                },
-                _ => {
-                    return Err(DecodeError::invalid(
-                        "tool_choice.type",
-                        "must be `auto`, `any`, `tool` or `none`",
-                    ));
-                }
-            };
-            (Some(choice), tc.disable_parallel_tool_use.map(|d| !d))
-        }
-    };
-
+    let tools = decode_tools(tools);
+    let (tool_choice, parallel_tool_calls) = decode_tool_choice(tool_choice)?;
     let reasoning = decode_reasoning(thinking, output_config.as_ref())?;
-    let format = output_config
-        .and_then(|c| c.format)
-        .or(output_format)
-        .map(|f| {
-            if f.kind != "json_schema" {
-                return Err(DecodeError::invalid(
-                    "output_config.format.type",
-                    "must be `json_schema`",
-                ));
-            }
-            let schema = f.schema.ok_or_else(|| {
-                DecodeError::invalid("output_config.format.schema", "is required")
-            })?;
-            Ok(ir::ResponseFormat::JsonSchema {
-                name: None,
-                description: None,
-                schema,
-                strict: None,
-            })
-        })
-        .transpose()?;
+    let format = decode_format(output_config.and_then(|c| c.format).or(output_format))?;
 
     Ok(ir::Request {
         model,
         system: sys,
         messages: out_messages,
-        tools: out_tools,
+        tools,
         tool_choice,
         parallel_tool_calls,
         sampling: ir::Sampling {
