@@ -8,7 +8,9 @@ use super::options::{
     encode_thinking, encode_tool_choice, encode_tools, is_on, last_tool_turn_lacks_thinking,
     one_of_temperature_top_p,
 };
-use super::types::{Content, ContentBlock, Message, MessagesRequest, Metadata, OutputConfig};
+use super::types::{
+    Content, ContentBlock, Message, MessagesRequest, Metadata, OutputConfig, ThinkingConfig,
+};
 use crate::ir::{self, Block, Role};
 use crate::wire::{from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, RequestMeta, Str};
@@ -165,11 +167,11 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         tool_choice,
         parallel_tool_calls,
         sampling,
-        max_output_tokens,
+        max_output_tokens: _, // With reasoning and sampling: see `encode_generation`.
         stop,
         n,
         response_format,
-        reasoning,
+        reasoning: _,
         stream,
         stream_include_usage: _, // Anthropic streams always report usage.
         logprobs,
@@ -182,9 +184,9 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         extra,
     } = req;
     let ir::Sampling {
-        temperature,
-        top_p,
-        top_k,
+        temperature: _,
+        top_p: _,
+        top_k: _,
         seed,
         frequency_penalty,
         presence_penalty,
@@ -244,7 +246,192 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         }
     }
 
-    // System prompt, then the conversation.
+    let (sys, out_messages) = encode_conversation(system, messages, losses);
+    let out_tools = encode_tools(tools, losses);
+
+    let Generation {
+        thinking,
+        effort,
+        max_tokens,
+        temperature,
+        top_p,
+        top_k,
+    } = encode_generation(req, losses);
+
+    let tool_choice = encode_tool_choice(
+        tool_choice.as_ref(),
+        *parallel_tool_calls,
+        !out_tools.is_empty(),
+        losses,
+    );
+
+    let format = encode_format(response_format.as_ref(), losses);
+    let output_config = (format.is_some() || effort.is_some()).then(|| OutputConfig {
+        effort: effort.map(Str::borrowed),
+        format,
+    });
+
+    let rest = match extra.api {
+        Some(Api::AnthropicMessages) => extra
+            .fields
+            .iter()
+            .map(|(k, v)| (k.reborrow(), *v))
+            .collect(),
+        _ => {
+            losses.extra_dropped(extra, Api::AnthropicMessages);
+            Vec::new()
+        }
+    };
+
+    let wire = MessagesRequest {
+        model: model.reborrow(),
+        max_tokens: Some(max_tokens),
+        system: compact(sys),
+        messages: out_messages,
+        tools: out_tools,
+        tool_choice,
+        stop_sequences: stop.iter().map(Str::reborrow).collect(),
+        temperature,
+        top_p,
+        top_k,
+        metadata: user.as_ref().map(|u| Metadata {
+            user_id: Some(u.reborrow()),
+        }),
+        thinking,
+        output_config,
+        output_format: None,
+        stream: stream.then_some(true),
+        rest,
+    };
+    to_json(&wire)
+}
+
+/// Thinking, `max_tokens` and sampling, settled together: Anthropic requires the thinking
+/// budget below `max_tokens` and rejects temperature, top_k, low top_p and forced tool use
+/// with thinking, and temperature with top_p on recent models.
+struct Generation {
+    thinking: Option<ThinkingConfig<'static>>,
+    effort: Option<&'static str>,
+    max_tokens: u32,
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    top_k: Option<u32>,
+}
+
+fn encode_generation(req: &ir::Request<'_>, losses: &mut Losses) -> Generation {
+    let ir::Sampling {
+        temperature,
+        top_p,
+        top_k,
+        ..
+    } = req.sampling;
+    let tool_choice = &req.tool_choice;
+    let max_output_tokens = &req.max_output_tokens;
+    let model = &req.model;
+    let mut thinking = encode_thinking(req.reasoning.as_ref(), model, losses);
+    let mut effort = thinking.as_ref().and_then(|t| t.1);
+    let forced = matches!(
+        tool_choice,
+        Some(ir::ToolChoice::Required | ir::ToolChoice::Tool { .. })
+    ) || matches!(
+        tool_choice,
+        Some(ir::ToolChoice::Allowed { required: true, .. })
+    );
+    if is_on(&thinking) && forced {
+        losses.dropped(
+            "reasoning",
+            "Anthropic does not allow thinking with forced tool use",
+        );
+        thinking = None;
+        effort = None;
+    }
+    if is_on(&thinking) && last_tool_turn_lacks_thinking(&req.messages) {
+        losses.dropped(
+            "reasoning",
+            "the last assistant tool call has no Claude thinking block, which Anthropic requires when thinking is on",
+        );
+        thinking = None;
+        effort = None;
+    }
+    let mut max_tokens = match max_output_tokens {
+        Some(m) => *m,
+        None => {
+            losses.approximated("max_tokens", "Anthropic requires max_tokens; 4096 used");
+            DEFAULT_MAX_TOKENS
+        }
+    };
+    if let Some((t, _)) = thinking.as_mut()
+        && let Some(b) = t.budget_tokens
+        && b >= max_tokens
+    {
+        if max_output_tokens.is_none() {
+            max_tokens = b.saturating_add(DEFAULT_MAX_TOKENS);
+        } else if max_tokens > MIN_BUDGET {
+            losses.approximated(
+                "reasoning.budget_tokens",
+                "lowered below max_tokens as Anthropic requires",
+            );
+            t.budget_tokens = Some(max_tokens - 1);
+        } else {
+            losses.dropped(
+                "reasoning",
+                "max_tokens leaves no room for the minimum thinking budget",
+            );
+            thinking = None;
+            effort = None;
+        }
+    }
+    let on = is_on(&thinking);
+    let mut temperature = temperature;
+    let mut top_k = top_k;
+    let mut top_p = top_p;
+    if on {
+        if temperature.is_some_and(|t| t != 1.0) {
+            losses.dropped(
+                "temperature",
+                "Anthropic does not allow temperature with thinking",
+            );
+            temperature = None;
+        }
+        if top_k.take().is_some() {
+            losses.dropped("top_k", "Anthropic does not allow top_k with thinking");
+        }
+        if top_p.is_some_and(|p| p < 0.95) {
+            losses.dropped("top_p", "Anthropic allows only top_p >= 0.95 with thinking");
+            top_p = None;
+        }
+    }
+    if temperature.is_some() && top_p.is_some() && one_of_temperature_top_p(model) {
+        losses.dropped(
+            "top_p",
+            "this model takes temperature or top_p, not both; temperature kept",
+        );
+        top_p = None;
+    }
+    if let Some(t) = temperature
+        && t > 1.0
+    {
+        losses.approximated("temperature", "Anthropic temperature is at most 1");
+        temperature = Some(1.0);
+    }
+
+    Generation {
+        thinking: thinking.map(|t| t.0),
+        effort,
+        max_tokens,
+        temperature,
+        top_p,
+        top_k,
+    }
+}
+
+/// The system prompt and the turns: consecutive same-role messages merge, tool messages
+/// join user turns, mid-conversation system messages move to the system prompt.
+fn encode_conversation<'r>(
+    system: &'r [Block<'_>],
+    messages: &'r [ir::Message<'_>],
+    losses: &mut Losses,
+) -> (Vec<ContentBlock<'r>>, Vec<Message<'r>>) {
     let mut sys: Vec<ContentBlock<'_>> = Vec::new();
     encode_system(system, Loc::System, losses, &mut sys);
     let mut turns: Vec<(&'static str, Vec<ContentBlock<'_>>)> = Vec::with_capacity(messages.len());
@@ -319,142 +506,7 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         })
         .collect();
 
-    let out_tools = encode_tools(tools, losses);
-
-    // Thinking and the settings that conflict with it.
-    let mut thinking = encode_thinking(reasoning.as_ref(), model, losses);
-    let mut effort = thinking.as_ref().and_then(|t| t.1);
-    let forced = matches!(
-        tool_choice,
-        Some(ir::ToolChoice::Required | ir::ToolChoice::Tool { .. })
-    ) || matches!(
-        tool_choice,
-        Some(ir::ToolChoice::Allowed { required: true, .. })
-    );
-    if is_on(&thinking) && forced {
-        losses.dropped(
-            "reasoning",
-            "Anthropic does not allow thinking with forced tool use",
-        );
-        thinking = None;
-        effort = None;
-    }
-    if is_on(&thinking) && last_tool_turn_lacks_thinking(messages) {
-        losses.dropped(
-            "reasoning",
-            "the last assistant tool call has no Claude thinking block, which Anthropic requires when thinking is on",
-        );
-        thinking = None;
-        effort = None;
-    }
-    let mut max_tokens = match max_output_tokens {
-        Some(m) => *m,
-        None => {
-            losses.approximated("max_tokens", "Anthropic requires max_tokens; 4096 used");
-            DEFAULT_MAX_TOKENS
-        }
-    };
-    if let Some((t, _)) = thinking.as_mut()
-        && let Some(b) = t.budget_tokens
-        && b >= max_tokens
-    {
-        if max_output_tokens.is_none() {
-            max_tokens = b.saturating_add(DEFAULT_MAX_TOKENS);
-        } else if max_tokens > MIN_BUDGET {
-            losses.approximated(
-                "reasoning.budget_tokens",
-                "lowered below max_tokens as Anthropic requires",
-            );
-            t.budget_tokens = Some(max_tokens - 1);
-        } else {
-            losses.dropped(
-                "reasoning",
-                "max_tokens leaves no room for the minimum thinking budget",
-            );
-            thinking = None;
-            effort = None;
-        }
-    }
-    let on = is_on(&thinking);
-    let mut temperature = temperature;
-    let mut top_k = top_k;
-    let mut top_p = top_p;
-    if on {
-        if temperature.is_some_and(|t| t != 1.0) {
-            losses.dropped(
-                "temperature",
-                "Anthropic does not allow temperature with thinking",
-            );
-            temperature = None;
-        }
-        if top_k.take().is_some() {
-            losses.dropped("top_k", "Anthropic does not allow top_k with thinking");
-        }
-        if top_p.is_some_and(|p| p < 0.95) {
-            losses.dropped("top_p", "Anthropic allows only top_p >= 0.95 with thinking");
-            top_p = None;
-        }
-    }
-    if temperature.is_some() && top_p.is_some() && one_of_temperature_top_p(model) {
-        losses.dropped(
-            "top_p",
-            "this model takes temperature or top_p, not both; temperature kept",
-        );
-        top_p = None;
-    }
-    if let Some(t) = temperature
-        && t > 1.0
-    {
-        losses.approximated("temperature", "Anthropic temperature is at most 1");
-        temperature = Some(1.0);
-    }
-
-    let tool_choice = encode_tool_choice(
-        tool_choice.as_ref(),
-        *parallel_tool_calls,
-        !out_tools.is_empty(),
-        losses,
-    );
-
-    let format = encode_format(response_format.as_ref(), losses);
-    let output_config = (format.is_some() || effort.is_some()).then(|| OutputConfig {
-        effort: effort.map(Str::borrowed),
-        format,
-    });
-
-    let rest = match extra.api {
-        Some(Api::AnthropicMessages) => extra
-            .fields
-            .iter()
-            .map(|(k, v)| (k.reborrow(), *v))
-            .collect(),
-        _ => {
-            losses.extra_dropped(extra, Api::AnthropicMessages);
-            Vec::new()
-        }
-    };
-
-    let wire = MessagesRequest {
-        model: model.reborrow(),
-        max_tokens: Some(max_tokens),
-        system: compact(sys),
-        messages: out_messages,
-        tools: out_tools,
-        tool_choice,
-        stop_sequences: stop.iter().map(Str::reborrow).collect(),
-        temperature,
-        top_p,
-        top_k,
-        metadata: user.as_ref().map(|u| Metadata {
-            user_id: Some(u.reborrow()),
-        }),
-        thinking: thinking.map(|t| t.0),
-        output_config,
-        output_format: None,
-        stream: stream.then_some(true),
-        rest,
-    };
-    to_json(&wire)
+    (sys, out_messages)
 }
 
 /// System text (and its cache markers); anything else is dropped.
