@@ -520,7 +520,8 @@ fn encode_source<'r>(s: &'r MediaSource<'_>, document: bool) -> Option<Source<'r
             out.media_type = Some(media_type.reborrow());
             out.data = Some(data.reborrow());
         }
-        MediaSource::Url { url, .. } => {
+        // Anthropic infers the type of a URL source itself.
+        MediaSource::Url { url, media_type: _ } => {
             out.kind = Str::borrowed("url");
             out.url = Some(url.reborrow());
         }

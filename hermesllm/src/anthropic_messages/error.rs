@@ -85,15 +85,23 @@ pub fn encode_error(err: &ApiError<'_>) -> Vec<u8> {
 
 /// The wire error body (also the data of a stream `error` event).
 pub(super) fn error_body<'r>(err: &'r ApiError<'_>) -> ErrorBody<'r> {
-    let kind = match (&err.origin, &err.code) {
+    let ApiError {
+        status: _, // Travels in the HTTP status line.
+        kind,
+        message,
+        code,
+        param: _, // Anthropic errors name no parameter.
+        origin,
+    } = err;
+    let kind = match (origin, code) {
         (Some(Api::AnthropicMessages), Some(code)) if !code.is_empty() => code.reborrow(),
-        _ => Str::borrowed(error_type(err.kind)),
+        _ => Str::borrowed(error_type(*kind)),
     };
     ErrorBody {
         kind: Str::borrowed("error"),
         error: ErrorObject {
             kind,
-            message: err.message.reborrow(),
+            message: message.reborrow(),
         },
         request_id: None,
     }

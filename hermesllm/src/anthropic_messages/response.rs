@@ -110,11 +110,18 @@ pub fn decode_usage(u: &WireUsage<'_>) -> Usage {
 /// Internal usage to Anthropic's: cache reads and writes are taken out of `input_tokens`.
 /// Reasoning tokens stay inside `output_tokens`, as Anthropic counts them.
 pub fn encode_usage(u: &Usage) -> WireUsage<'static> {
+    let Usage {
+        input_tokens: _, // Written without the cache reads and writes below.
+        output_tokens,
+        cache_read_input_tokens,
+        cache_write_input_tokens,
+        reasoning_tokens: _, // Part of output_tokens, as Anthropic counts it.
+    } = *u;
     WireUsage {
         input_tokens: u.uncached_input_tokens(),
-        cache_creation_input_tokens: Some(u.cache_write_input_tokens),
-        cache_read_input_tokens: Some(u.cache_read_input_tokens),
-        output_tokens: u.output_tokens,
+        cache_creation_input_tokens: Some(cache_write_input_tokens),
+        cache_read_input_tokens: Some(cache_read_input_tokens),
+        output_tokens,
         cache_creation: None,
         server_tool_use: None,
         service_tier: None,

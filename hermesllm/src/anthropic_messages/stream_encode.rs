@@ -109,7 +109,8 @@ impl<'m> StreamEncoder<'m> {
     fn open_block(&mut self, index: u32, block: &BlockStart<'_>, out: &mut Vec<u8>) {
         let (kind, content_block) = match block {
             BlockStart::Text | BlockStart::Refusal => (Open::Text, text_start()),
-            BlockStart::ToolCall { id, name, .. } => (
+            // A custom tool's free-form input streams as `input_json_delta` text all the same.
+            BlockStart::ToolCall { id, name, kind: _ } => (
                 Open::Tool,
                 ContentBlock::ToolUse {
                     id: id.reborrow(),
@@ -118,7 +119,7 @@ impl<'m> StreamEncoder<'m> {
                     cache_control: None,
                 },
             ),
-            BlockStart::Thinking { origin, .. } => (
+            BlockStart::Thinking { origin, id: _ } => (
                 Open::Thinking {
                     claude: origin.family() == Family::Claude,
                 },
@@ -271,7 +272,10 @@ impl StreamEncode for StreamEncoder<'_> {
         }
         match event {
             StreamEvent::Start {
-                id, model, usage, ..
+                id,
+                model,
+                created: _, // Anthropic messages carry no timestamp.
+                usage,
             } if !self.started => self.start(id, model, usage.as_ref(), out),
             StreamEvent::Start { .. } => {}
             StreamEvent::BlockStart { index, block } => {
