@@ -283,7 +283,10 @@ fn blocks_essence(role: &str, b: &Block<'_>, out: &mut Vec<String>) {
     }
 }
 
-fn response_essence(r: &Response<'_>) -> (Vec<String>, Option<String>, Option<(u64, u64, u64)>) {
+/// Content, stop reason, and (input, output, cache read) tokens.
+type ResponseEssence = (Vec<String>, Option<String>, Option<(u64, u64, u64)>);
+
+fn response_essence(r: &Response<'_>) -> ResponseEssence {
     let mut out = Vec::new();
     let mut stop = None;
     if let Some(c) = r.choices.first() {
