@@ -242,6 +242,29 @@ impl Decode for Text {
     }
 }
 
+/// A duration as written (`30s`, `0.005s`, `1m30s`); parsed during validation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DurationText(pub(crate) String);
+
+impl Decode for DurationText {
+    fn decode(node: &Node, path: &str, sink: &mut Sink) -> Option<Self> {
+        match &node.value {
+            Value::Str(s) => Some(DurationText(s.clone())),
+            _ => {
+                wrong_type(node, path, sink, "a duration with a unit, like `30s`");
+                None
+            }
+        }
+    }
+
+    fn schema() -> Json {
+        obj([
+            ("type", "string".into()),
+            ("pattern", "^([0-9]+(\\.[0-9]*)?(ms|s|m|h))+$".into()),
+        ])
+    }
+}
+
 /// The entries of a mapping node, or a reported type error.
 pub(crate) fn expect_map<'n>(
     node: &'n Node,
@@ -402,7 +425,8 @@ macro_rules! raw_struct {
                                     value,
                                     &$crate::config::diag::child(path, k),
                                     sink,
-                                );
+                                )
+                                .map(|v| $crate::config::decode::at_key(v, key, value));
                             }
                             continue;
                         }
@@ -472,6 +496,15 @@ macro_rules! raw_struct {
 }
 
 pub(crate) use raw_struct;
+
+/// Where a field's later diagnostics point: at the value when it is a scalar (same line,
+/// exact column), at the key when it is a collection (whose first item is on a later line).
+pub(crate) fn at_key<T>(mut v: Spanned<T>, key: &super::yaml::Key, value: &Node) -> Spanned<T> {
+    if matches!(value.value, Value::Seq(_) | Value::Map(_)) {
+        v.pos = key.pos;
+    }
+    v
+}
 
 /// Whether a mapping node has `key` with a non-null value (a present but malformed value was
 /// already reported, so "missing" would be a second, wrong diagnostic).

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span};
 
-use super::diag::{Code, Pos, Sink};
+use super::diag::{Code, Pos, Sink, child, index};
 
 /// Most nodes one document may expand to (aliases included).
 const NODE_BUDGET: usize = 200_000;
@@ -76,11 +76,13 @@ fn pos_of(span: &Span) -> Pos {
 
 enum Frame {
     Seq {
+        path: String,
         pos: Pos,
         anchor: usize,
         items: Vec<Node>,
     },
     Map {
+        path: String,
         pos: Pos,
         anchor: usize,
         entries: Vec<(Key, Node)>,
@@ -182,6 +184,7 @@ impl Builder {
             Event::SequenceStart(_, anchor, _) => {
                 self.take_budget(pos)?;
                 self.stack.push(Frame::Seq {
+                    path: self.child_path(),
                     pos,
                     anchor,
                     items: Vec::new(),
@@ -190,6 +193,7 @@ impl Builder {
             Event::MappingStart(_, anchor, _) => {
                 self.take_budget(pos)?;
                 self.stack.push(Frame::Map {
+                    path: self.child_path(),
                     pos,
                     anchor,
                     entries: Vec::new(),
@@ -201,7 +205,9 @@ impl Builder {
                     return Err((pos, "unbalanced collection end".into()));
                 };
                 let (node, anchor) = match frame {
-                    Frame::Seq { pos, anchor, items } => (
+                    Frame::Seq {
+                        pos, anchor, items, ..
+                    } => (
                         Node {
                             pos,
                             value: Value::Seq(items),
@@ -209,6 +215,7 @@ impl Builder {
                         anchor,
                     ),
                     Frame::Map {
+                        path,
                         pos,
                         anchor,
                         entries,
@@ -216,7 +223,7 @@ impl Builder {
                     } => (
                         Node {
                             pos,
-                            value: Value::Map(merge_and_dedup(entries, sink)),
+                            value: Value::Map(merge_and_dedup(entries, &path, sink)),
                         },
                         anchor,
                     ),
@@ -237,7 +244,22 @@ impl Builder {
         Ok(())
     }
 
+    /// The path of the node that starts next, from the innermost open collection.
+    fn child_path(&self) -> String {
+        match self.stack.last() {
+            None => String::new(),
+            Some(Frame::Seq { path, items, .. }) => index(path, items.len()),
+            Some(Frame::Map {
+                path, pending_key, ..
+            }) => match pending_key {
+                Some(Some(key)) => child(path, &key.text),
+                _ => path.clone(),
+            },
+        }
+    }
+
     fn push(&mut self, node: Node, anchor: usize, sink: &mut Sink) -> Result<(), Fatal> {
+        let path = self.child_path();
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -265,7 +287,7 @@ impl Builder {
                     None => {
                         sink.error(
                             Code::WrongType,
-                            "",
+                            &path,
                             node.pos,
                             format!(
                                 "a mapping key must be a scalar, found {}",
@@ -295,7 +317,8 @@ fn count(node: &Node) -> usize {
 
 /// Applies `<<` merge keys (explicit keys win, earlier merged maps win over later ones) and
 /// drops repeated keys with an error; the first occurrence is kept.
-fn merge_and_dedup(entries: Vec<(Key, Node)>, sink: &mut Sink) -> Vec<(Key, Node)> {
+fn merge_and_dedup(entries: Vec<(Key, Node)>, path: &str, sink: &mut Sink) -> Vec<(Key, Node)> {
+    let merge_path = child(path, "<<");
     let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Key, Node)> = Vec::new();
     for (key, node) in entries {
@@ -308,7 +331,7 @@ fn merge_and_dedup(entries: Vec<(Key, Node)>, sink: &mut Sink) -> Vec<(Key, Node
                             Value::Map(m) => merged.extend(m),
                             other => sink.error(
                                 Code::WrongType,
-                                "",
+                                &merge_path,
                                 item.pos,
                                 format!("a `<<` merge takes mappings, found {}", other.describe()),
                             ),
@@ -317,7 +340,7 @@ fn merge_and_dedup(entries: Vec<(Key, Node)>, sink: &mut Sink) -> Vec<(Key, Node
                 }
                 other => sink.error(
                     Code::WrongType,
-                    "",
+                    &merge_path,
                     node.pos,
                     format!("a `<<` merge takes a mapping, found {}", other.describe()),
                 ),
@@ -327,7 +350,7 @@ fn merge_and_dedup(entries: Vec<(Key, Node)>, sink: &mut Sink) -> Vec<(Key, Node
         if let Some((first, _)) = out.iter().find(|(k, _)| k.text == key.text) {
             sink.error(
                 Code::Duplicate,
-                "",
+                &child(path, &key.text),
                 key.pos,
                 format!(
                     "duplicate key `{}` (first defined at line {})",
@@ -455,7 +478,7 @@ mod tests {
         let (node, diags) = parse_ok("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nm2: 1\nm2: 2\n");
         assert_eq!(
             diags,
-            ["6:1: error: (root): duplicate key `m2` (first defined at line 5)"]
+            ["6:1: error: m2: duplicate key `m2` (first defined at line 5)"]
         );
         let Some(Node {
             value: Value::Map(m),

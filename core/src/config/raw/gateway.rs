@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::config::decode::{Decode, obj, raw_struct, wrong_type};
+use crate::config::decode::{Decode, DurationText, obj, raw_struct, wrong_type};
 use crate::config::diag::Sink;
 use crate::config::enums::StateBackend;
 use crate::config::yaml::{Node, Value};
@@ -24,12 +24,12 @@ raw_struct! {
     /// Timeouts, as durations (`500ms`, `30s`, `5m`).
     pub(crate) struct RawTimeouts {
         /// Connecting to an upstream. Default 5s.
-        connect: String,
+        connect: DurationText,
         /// A whole exchange, first request byte to last response byte. Default 300s; a
         /// listener's `timeout` overrides it.
-        request: String,
+        request: DurationText,
         /// Longest silence on a streaming response. Default 60s.
-        idle: String,
+        idle: DurationText,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::config::decode::{Decode, obj, raw_struct, wrong_type};
+use crate::config::decode::{Decode, DurationText, obj, raw_struct, wrong_type};
 use crate::config::diag::{Sink, Spanned};
 use crate::config::enums::{FilterKind, FilterTransport, ListenerKind, MessageFormat, RouterKind};
 use crate::config::yaml::{Node, Value};
@@ -52,7 +52,7 @@ raw_struct! {
         /// Bind address (native host).
         address: String,
         /// Request timeout, e.g. `30s`.
-        timeout: String,
+        timeout: DurationText,
         /// Agent router.
         router: RouterKind,
         /// Retries on upstream failure.
@@ -100,7 +100,7 @@ raw_struct! {
         /// Request format (only `openai`).
         message_format: MessageFormat,
         /// Request timeout, e.g. `30s`.
-        timeout: String,
+        timeout: DurationText,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Raw prompt-gateway sections: endpoints, prompt targets, guards.
 
-use crate::config::decode::{Entries, Scalar, raw_struct};
+use crate::config::decode::{DurationText, Entries, Scalar, raw_struct};
 use crate::config::enums::{HttpMethod, Protocol};
 
 raw_struct! {
@@ -9,7 +9,7 @@ raw_struct! {
         /// `host` or `host:port`.
         endpoint: String = required,
         /// Connect timeout, e.g. `0.005s`.
-        connect_timeout: String,
+        connect_timeout: DurationText,
         /// http or https.
         protocol: Protocol,
         /// Host header override.

@@ -2,7 +2,7 @@
 
 use serde_json::Value as Json;
 
-use crate::config::decode::{Decode, Entries, obj, raw_struct};
+use crate::config::decode::{Decode, DurationText, Entries, obj, raw_struct};
 use crate::config::diag::{Code, Sink, Spanned, child};
 use crate::config::enums::{CostProvider, LatencyProvider, Prefer, SessionCacheKind};
 use crate::config::yaml::Node;
@@ -19,7 +19,7 @@ raw_struct! {
         /// Disable agentic signal analysis.
         disable_signals: bool,
         /// Upstream connect timeout, e.g. `5s`.
-        upstream_connect_timeout: String,
+        upstream_connect_timeout: DurationText,
         /// CA bundle for upstream TLS.
         upstream_tls_ca_path: String,
         /// Model for preference-based routing.

@@ -1,6 +1,7 @@
 //! The `gateway` section (this gateway's own settings), with defaults.
 
 use super::Cx;
+use crate::config::decode::DurationText;
 use crate::config::diag::{Code, Spanned, child};
 use crate::config::enums::StateBackend;
 use crate::config::model::{DEFAULT_BODY_LIMIT, Gateway, HostStates, StateTarget, Timeouts};
@@ -21,7 +22,7 @@ pub(crate) fn gateway(raw: &RawConfig, cx: &mut Cx<'_>) -> Gateway {
         .as_ref()
         .and_then(|o| o.value.upstream_connect_timeout.as_ref());
     if let Some(t) = plano_connect
-        && let Ok(d) = crate::config::values::parse_duration(&t.value)
+        && let Ok(d) = crate::config::values::parse_duration(&t.value.0)
         && !d.is_zero()
     {
         out.timeouts.connect = d;
@@ -49,7 +50,7 @@ pub(crate) fn gateway(raw: &RawConfig, cx: &mut Cx<'_>) -> Gateway {
     if let Some(t) = &g.timeouts {
         let path = "gateway.timeouts";
         let mut set =
-            |field: &Option<Spanned<String>>, key: &str, slot: &mut std::time::Duration| {
+            |field: &Option<Spanned<DurationText>>, key: &str, slot: &mut std::time::Duration| {
                 if let Some(f) = field
                     && let Some(d) = cx.duration(f, &child(path, key))
                 {

@@ -151,10 +151,17 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
     if let Some(agents) = &l.agents {
         for (i, a) in agents.value.iter().enumerate() {
             let p = index(&child(path, "agents"), i);
+            // Plano does not check these (agent orchestration resolves them at request time),
+            // so an unknown one is a warning, not an error.
             if let Some(id) = &a.id
                 && !ids.contains_key(&id.value)
             {
-                unknown_id(&id.value, id.pos, &child(&p, "id"), ids, cx);
+                cx.warn(
+                    Code::UnknownReference,
+                    &child(&p, "id"),
+                    id.pos,
+                    format!("agent `{}` is not defined in agents", id.value),
+                );
             }
             check_ids(&a.input_filters, &child(&p, "input_filters"), ids, cx);
         }

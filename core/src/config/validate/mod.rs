@@ -14,6 +14,7 @@ mod telemetry;
 
 use std::time::Duration;
 
+use super::decode::DurationText;
 use super::diag::{Code, Pos, Sink, Spanned, child};
 use super::model::{Config, Version};
 use super::raw::RawConfig;
@@ -77,14 +78,18 @@ impl Cx<'_> {
     }
 
     /// Parses a positive duration.
-    pub(crate) fn duration(&mut self, field: &Spanned<String>, path: &str) -> Option<Duration> {
-        match parse_duration(&field.value) {
+    pub(crate) fn duration(
+        &mut self,
+        field: &Spanned<DurationText>,
+        path: &str,
+    ) -> Option<Duration> {
+        match parse_duration(&field.value.0) {
             Ok(d) if d.is_zero() => {
                 self.error(
                     Code::InvalidValue,
                     path,
                     field.pos,
-                    format!("duration `{}` must be greater than zero", field.value),
+                    format!("duration `{}` must be greater than zero", field.value.0),
                 );
                 None
             }

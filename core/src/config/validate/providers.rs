@@ -28,7 +28,8 @@ pub(crate) fn providers(
     endpoints: &BTreeMap<String, Endpoint>,
     cx: &mut Cx<'_>,
 ) -> Vec<Provider> {
-    let (key, list) = match (&raw.model_providers, &raw.llm_providers) {
+    // With both lists (an error), both are still checked so every problem is reported.
+    let lists: Vec<_> = match (&raw.model_providers, &raw.llm_providers) {
         (Some(m), Some(l)) => {
             cx.error(
                 Code::Conflict,
@@ -36,9 +37,9 @@ pub(crate) fn providers(
                 l.pos,
                 "use either model_providers or llm_providers (deprecated), not both",
             );
-            ("model_providers", m)
+            vec![("model_providers", m), ("llm_providers", l)]
         }
-        (Some(m), None) => ("model_providers", m),
+        (Some(m), None) => vec![("model_providers", m)],
         (None, Some(l)) => {
             cx.warn(
                 Code::Deprecated,
@@ -46,7 +47,7 @@ pub(crate) fn providers(
                 l.pos,
                 "llm_providers is deprecated; rename it to model_providers",
             );
-            ("llm_providers", l)
+            vec![("llm_providers", l)]
         }
         (None, None) => {
             cx.error(
@@ -60,7 +61,10 @@ pub(crate) fn providers(
     };
     let mut out: Vec<Provider> = Vec::new();
     let mut seen: Vec<Seen> = Vec::new();
-    for (i, p) in list.value.iter().enumerate() {
+    let entries = lists
+        .into_iter()
+        .flat_map(|(key, list)| list.value.iter().enumerate().map(move |(i, p)| (key, i, p)));
+    for (key, i, p) in entries {
         let path = index(key, i);
         let Some(provider) = provider(p, &path, endpoints, cx) else {
             continue;
@@ -68,7 +72,11 @@ pub(crate) fn providers(
         let s = Seen {
             name_pos: p.name.as_ref().map_or(provider.pos, |n| n.pos),
             model_pos: p.model.as_ref().map_or(provider.pos, |m| m.pos),
-            default_pos: p.default.as_ref().filter(|d| d.value).map(|d| d.pos),
+            default_pos: p
+                .default
+                .as_ref()
+                .filter(|d| d.value && !provider.is_wildcard())
+                .map(|d| d.pos),
             path,
         };
         check_unique(&provider, &s, &out, &seen, cx);
@@ -388,7 +396,10 @@ fn suggest(name: &str) -> String {
         .collect();
     match closest(name, &names) {
         Some(c) => format!(" (did you mean `{c}`?)"),
-        None => String::new(),
+        None => {
+            let ids: Vec<&str> = PROVIDERS.iter().map(|p| p.id).collect();
+            format!(" (known providers: {})", ids.join(", "))
+        }
     }
 }
 

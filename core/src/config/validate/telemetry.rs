@@ -136,7 +136,7 @@ pub(crate) fn state_storage(raw: &RawConfig, cx: &mut Cx<'_>) {
                 cx.warn(
                     Code::NotActedOn,
                     &child(key, "type"),
-                    s.pos,
+                    s.value.kind.as_ref().map_or(s.pos, |k| k.pos),
                     "accepted but not acted on yet: postgres state storage; conversation state \
                      uses the host backend from gateway.state",
                 );
