@@ -321,6 +321,7 @@ fn merge_and_dedup(entries: Vec<(Key, Node)>, path: &str, sink: &mut Sink) -> Ve
     let merge_path = child(path, "<<");
     let mut out: Vec<(Key, Node)> = Vec::with_capacity(entries.len());
     let mut merged: Vec<(Key, Node)> = Vec::new();
+    let mut seen: HashMap<String, Pos> = HashMap::with_capacity(entries.len());
     for (key, node) in entries {
         if key.text == "<<" {
             match node.value {
@@ -347,22 +348,24 @@ fn merge_and_dedup(entries: Vec<(Key, Node)>, path: &str, sink: &mut Sink) -> Ve
             }
             continue;
         }
-        if let Some((first, _)) = out.iter().find(|(k, _)| k.text == key.text) {
+        if let Some(first) = seen.get(&key.text) {
             sink.error(
                 Code::Duplicate,
                 &child(path, &key.text),
                 key.pos,
                 format!(
                     "duplicate key `{}` (first defined at line {})",
-                    key.text, first.pos.line
+                    key.text, first.line
                 ),
             );
             continue;
         }
+        seen.insert(key.text.clone(), key.pos);
         out.push((key, node));
     }
     for (key, node) in merged {
-        if !out.iter().any(|(k, _)| k.text == key.text) {
+        if !seen.contains_key(&key.text) {
+            seen.insert(key.text.clone(), key.pos);
             out.push((key, node));
         }
     }

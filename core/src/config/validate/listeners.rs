@@ -59,6 +59,7 @@ pub(crate) fn agents_and_filters(raw: &RawConfig, cx: &mut Cx<'_>) -> Ids {
 /// gets the default one.
 pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<Listener> {
     let mut out = Vec::new();
+    let mut paths = Vec::new();
     match raw.listeners.as_ref().map(|l| &l.value) {
         None => {}
         Some(RawListeners::Legacy(legacy)) => {
@@ -86,6 +87,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
                         "accepted but not acted on yet: prompt listeners (prompt targets)",
                     );
                 }
+                paths.push(path.clone());
                 out.push(Listener {
                     name: key.to_owned(),
                     kind,
@@ -115,13 +117,15 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
         }
         Some(RawListeners::List(list)) => {
             for (i, l) in list.iter().enumerate() {
-                if let Some(listener) = listener(&l.value, &index("listeners", i), ids, cx) {
+                let path = index("listeners", i);
+                if let Some(listener) = listener(&l.value, &path, ids, cx) {
                     out.push(listener);
+                    paths.push(path);
                 }
             }
         }
     }
-    check_unique(&out, cx);
+    check_unique(&out, &paths, cx);
     if !out.iter().any(|l| l.kind == ListenerKind::Model) {
         out.push(Listener {
             name: "egress_traffic".into(),
@@ -226,13 +230,13 @@ fn unknown_id(id: &str, pos: Pos, path: &str, ids: &Ids, cx: &mut Cx<'_>) {
     );
 }
 
-fn check_unique(listeners: &[Listener], cx: &mut Cx<'_>) {
-    for (i, l) in listeners.iter().enumerate() {
+fn check_unique(listeners: &[Listener], paths: &[String], cx: &mut Cx<'_>) {
+    for ((i, l), path) in listeners.iter().enumerate().zip(paths) {
         let earlier = listeners.get(..i).unwrap_or(&[]);
         if let Some(first) = earlier.iter().find(|e| e.name == l.name) {
             cx.error(
                 Code::Duplicate,
-                &format!("listeners[{i}].name"),
+                &child(path, "name"),
                 l.pos,
                 format!(
                     "listener name `{}` is already used at line {}",
@@ -245,7 +249,7 @@ fn check_unique(listeners: &[Listener], cx: &mut Cx<'_>) {
         {
             cx.error(
                 Code::Duplicate,
-                &format!("listeners[{i}].port"),
+                &child(path, "port"),
                 l.pos,
                 format!(
                     "port {} is already used by listener `{}`",
@@ -258,7 +262,7 @@ fn check_unique(listeners: &[Listener], cx: &mut Cx<'_>) {
         {
             cx.error(
                 Code::Conflict,
-                &format!("listeners[{i}].type"),
+                &child(path, "type"),
                 l.pos,
                 format!(
                     "only one model listener is supported; `{}` is already one",
