@@ -395,6 +395,9 @@ macro_rules! raw_struct {
         pub(crate) struct $name {
             /// Where the mapping starts.
             pub(crate) at: $crate::config::diag::Pos,
+            /// The keys present with a non-null value, well-formed or not (so a malformed
+            /// value is not also reported as missing).
+            pub(crate) seen: Vec<&'static str>,
             $(
                 $(#[doc = $fdoc])*
                 pub(crate) $field: Option<$crate::config::diag::Spanned<$ty>>,
@@ -420,6 +423,7 @@ macro_rules! raw_struct {
                     $(
                         if k == $crate::config::decode::raw_struct!(@key $field $($key)?) {
                             if value.value != $crate::config::yaml::Value::Null {
+                                out.seen.push($crate::config::decode::raw_struct!(@key $field $($key)?));
                                 out.$field = <$crate::config::diag::Spanned<$ty>
                                     as $crate::config::decode::Decode>::decode(
                                     value,
@@ -477,9 +481,7 @@ macro_rules! raw_struct {
     (@key $field:ident $key:literal) => { $key };
     (@key $field:ident) => { stringify!($field) };
     (@check $out:ident, $node:ident, $path:ident, $sink:ident, $field:ident $($key:literal)? ; required) => {
-        if $out.$field.is_none()
-            && !$crate::config::decode::has_key($node, $crate::config::decode::raw_struct!(@key $field $($key)?))
-        {
+        if !$out.seen.contains(&$crate::config::decode::raw_struct!(@key $field $($key)?)) {
             $sink.error(
                 $crate::config::diag::Code::MissingKey,
                 $path,
@@ -504,17 +506,6 @@ pub(crate) fn at_key<T>(mut v: Spanned<T>, key: &super::yaml::Key, value: &Node)
         v.pos = key.pos;
     }
     v
-}
-
-/// Whether a mapping node has `key` with a non-null value (a present but malformed value was
-/// already reported, so "missing" would be a second, wrong diagnostic).
-pub(crate) fn has_key(node: &Node, key: &str) -> bool {
-    match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .any(|(k, v)| k.text == key && v.value != Value::Null),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

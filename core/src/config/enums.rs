@@ -12,7 +12,7 @@ macro_rules! yaml_enum {
     (
         $(#[doc = $doc:literal])*
         $name:ident, $what:literal {
-            $( $(#[doc = $vdoc:literal])* $variant:ident = $text:literal, )*
+            $( $(#[doc = $vdoc:literal])* $variant:ident = $text:literal $(| $old:literal)*, )*
         }
     ) => {
         $(#[doc = $doc])*
@@ -33,13 +33,16 @@ macro_rules! yaml_enum {
                 }
             }
 
-            /// Parses the YAML spelling (exact match).
+            /// Parses the YAML spelling (exact match), including deprecated spellings.
             pub fn parse(s: &str) -> Option<$name> {
                 match s {
-                    $( $text => Some($name::$variant), )*
+                    $( $text $(| $old)* => Some($name::$variant), )*
                     _ => None,
                 }
             }
+
+            /// Deprecated spellings and the current one.
+            const OLD: &'static [(&'static str, &'static str)] = &[$($(($old, $text),)*)*];
         }
 
         impl std::fmt::Display for $name {
@@ -50,6 +53,17 @@ macro_rules! yaml_enum {
 
         impl Decode for $name {
             fn decode(node: &Node, path: &str, sink: &mut Sink) -> Option<Self> {
+                if let Value::Str(s) = &node.value
+                    && let Some((old, new)) = Self::OLD.iter().find(|(old, _)| old == s)
+                {
+                    sink.warn(
+                        Code::Deprecated,
+                        path,
+                        node.pos,
+                        format!("`{old}` is deprecated; use `{new}`"),
+                    );
+                    return $name::parse(s);
+                }
                 decode_name(node, path, sink, $what, Self::NAMES).and_then(|s| $name::parse(&s))
             }
 
@@ -201,8 +215,8 @@ yaml_enum! {
     FilterKind, "filter type" {
         /// An MCP tool.
         Mcp = "mcp",
-        /// A plain HTTP service.
-        Http = "http",
+        /// A plain HTTP service (formerly `rest`).
+        Http = "http" | "rest",
     }
 }
 
@@ -217,8 +231,8 @@ yaml_enum! {
 yaml_enum! {
     /// `listeners[].router`.
     RouterKind, "router" {
-        /// Plano's orchestrator model.
-        PlanoOrchestratorV1 = "plano_orchestrator_v1",
+        /// Plano's orchestrator model (formerly `arch_agent_router`).
+        PlanoOrchestratorV1 = "plano_orchestrator_v1" | "arch_agent_router",
     }
 }
 
@@ -229,6 +243,14 @@ yaml_enum! {
         Digitalocean = "digitalocean",
         /// models.dev.
         ModelsDev = "models.dev",
+    }
+}
+
+yaml_enum! {
+    /// `model_metrics_sources[].auth.type`.
+    AuthKind, "auth type" {
+        /// `Authorization: Bearer <token>`.
+        Bearer = "bearer",
     }
 }
 

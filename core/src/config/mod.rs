@@ -35,7 +35,7 @@ mod yaml;
 pub use decode::Scalar;
 pub use diag::{Code, ConfigErrors, Diagnostic, Pos, Severity, Spanned};
 pub use enums::{
-    CostProvider, FilterKind, FilterTransport, HttpMethod, LatencyProvider, ListenerKind,
+    AuthKind, CostProvider, FilterKind, FilterTransport, HttpMethod, LatencyProvider, ListenerKind,
     MessageFormat, Mode, Prefer, Protocol, RouterKind, SessionCacheKind, StateBackend,
     StateStorageKind, TimeUnit,
 };

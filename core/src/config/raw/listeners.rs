@@ -77,6 +77,8 @@ raw_struct! {
         default: bool,
         /// Filter ids applied before the agent.
         input_filters: Vec<Spanned<String>>,
+        /// Deprecated (v0.4 until March 2026) name of `input_filters`.
+        filter_chain: Vec<Spanned<String>>,
     }
 }
 
@@ -100,6 +102,22 @@ raw_struct! {
         /// Request format (only `openai`).
         message_format: MessageFormat,
         /// Request timeout, e.g. `30s`.
+        timeout: DurationText,
+    }
+}
+
+raw_struct! {
+    /// The listener of configs from before v0.1 (`listener:`), a prompt listener.
+    pub(crate) struct RawOldListener {
+        /// Bind address.
+        address: String,
+        /// TCP port.
+        port: u16,
+        /// Request format (free-form then, like `huggingface`).
+        message_format: String,
+        /// Connect timeout.
+        connect_timeout: DurationText,
+        /// Request timeout.
         timeout: DurationText,
     }
 }

@@ -26,6 +26,8 @@ raw_struct! {
     pub(crate) struct RawConfig {
         /// Config format version: v0.1, v0.1.0, 0.1-beta, 0.2.0, v0.3.0 or v0.4.0.
         version: Text = required,
+        /// Deprecated (before v0.1): the prompt gateway listener.
+        listener: RawOldListener,
         /// Where the gateway listens: a list of listeners, or the legacy
         /// `ingress_traffic`/`egress_traffic` object.
         listeners: RawListeners,

@@ -34,6 +34,8 @@ raw_struct! {
         /// Deprecated (v0.3): routing preferences under the provider; use top-level
         /// `routing_preferences`.
         routing_preferences: Vec<RawInlinePreference>,
+        /// Deprecated (v0.1): what the model is good at, for the LLM router.
+        usage: String,
     }
 }
 
@@ -50,8 +52,10 @@ raw_struct! {
 raw_struct! {
     /// A token rate limit.
     pub(crate) struct RawRateLimit {
-        /// The model it applies to (`provider/model` or a model id).
-        model: String = required,
+        /// The model it applies to (`provider/model` or a model id). Required.
+        model: String,
+        /// Deprecated (before v0.1) name of `model`.
+        provider: String,
         /// Which requests it counts, by header.
         selector: RawSelector = required,
         /// How many tokens per unit.

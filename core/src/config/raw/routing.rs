@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 
 use crate::config::decode::{Decode, DurationText, Entries, obj, raw_struct};
 use crate::config::diag::{Code, Sink, Spanned, child};
-use crate::config::enums::{CostProvider, LatencyProvider, Prefer, SessionCacheKind};
+use crate::config::enums::{AuthKind, CostProvider, LatencyProvider, Prefer, SessionCacheKind};
 use crate::config::yaml::Node;
 
 raw_struct! {
@@ -64,8 +64,17 @@ pub(crate) enum RawMetricsSource {
 
 impl Decode for RawMetricsSource {
     fn decode(node: &Node, path: &str, sink: &mut Sink) -> Option<Self> {
-        match tag(node, path, sink, &["cost", "latency"])?.as_str() {
-            "cost" => RawCostSource::decode(node, path, sink).map(RawMetricsSource::Cost),
+        let tags = [
+            "cost",
+            "latency",
+            "digitalocean_pricing",
+            "cost_metrics",
+            "prometheus_metrics",
+        ];
+        match tag(node, path, sink, &tags)?.as_str() {
+            "cost" | "digitalocean_pricing" | "cost_metrics" => {
+                RawCostSource::decode(node, path, sink).map(RawMetricsSource::Cost)
+            }
             _ => RawLatencySource::decode(node, path, sink).map(RawMetricsSource::Latency),
         }
     }
@@ -96,32 +105,46 @@ pub(crate) fn tag(node: &Node, path: &str, sink: &mut Sink, tags: &[&str]) -> Op
 raw_struct! {
     /// A pricing catalog.
     pub(crate) struct RawCostSource {
-        /// `cost`.
+        /// `cost` (formerly `digitalocean_pricing` or `cost_metrics`).
         kind as "type": String = required,
-        /// digitalocean or models.dev.
-        provider: CostProvider = required,
+        /// digitalocean or models.dev. Required with `type: cost`.
+        provider: CostProvider,
         /// Catalog URL override.
         url: String,
         /// Refresh interval in seconds.
         refresh_interval: u64,
         /// Catalog key to model name.
         model_aliases: Entries<String>,
+        /// Catalog credentials.
+        auth: RawSourceAuth,
     }
 }
 
 raw_struct! {
     /// A latency source.
     pub(crate) struct RawLatencySource {
-        /// `latency`.
+        /// `latency` (formerly `prometheus_metrics`).
         kind as "type": String = required,
-        /// prometheus.
-        provider: LatencyProvider = required,
+        /// prometheus. Required with `type: latency`.
+        provider: LatencyProvider,
         /// Prometheus URL.
         url: String = required,
         /// PromQL query.
         query: String = required,
         /// Refresh interval in seconds.
         refresh_interval: u64,
+        /// Prometheus credentials.
+        auth: RawSourceAuth,
+    }
+}
+
+raw_struct! {
+    /// Credentials of a metrics source.
+    pub(crate) struct RawSourceAuth {
+        /// `bearer`.
+        kind as "type": AuthKind = required,
+        /// The token; may use `$VAR` references.
+        token: String = required,
     }
 }
 
@@ -160,8 +183,10 @@ raw_struct! {
 raw_struct! {
     /// Routing budget.
     pub(crate) struct RawRoutingBudget {
-        /// Cap on switching spend, percent of never switching (0 to 100).
-        max_switch_spend_pct: f64 = required,
+        /// Cap on switching spend, percent of never switching (0 to 100). Required.
+        max_switch_spend_pct: f64,
+        /// Deprecated name of `max_switch_spend_pct`.
+        max_overhead_pct: f64,
         /// Reset totals when a cold session re-binds.
         replenish_on_rebind: bool,
         /// Cached input rate as a fraction of the input rate (0 to 1).

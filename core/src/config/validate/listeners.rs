@@ -125,6 +125,37 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
             }
         }
     }
+    if let Some(l) = &raw.listener {
+        cx.warn(
+            Code::Deprecated,
+            "listener",
+            l.pos,
+            "`listener` is deprecated; use a list of listeners (this one is a prompt listener, \
+             not acted on yet)",
+        );
+        let timeout = l
+            .value
+            .timeout
+            .as_ref()
+            .and_then(|t| cx.duration(t, "listener.timeout"));
+        if let Some(t) = &l.value.connect_timeout {
+            cx.duration(t, "listener.connect_timeout");
+        }
+        paths.push("listener".to_owned());
+        out.push(Listener {
+            name: "listener".into(),
+            kind: ListenerKind::Prompt,
+            address: l
+                .value
+                .address
+                .as_ref()
+                .map_or_else(|| "0.0.0.0".into(), |a| a.value.clone()),
+            port: l.value.port.as_ref().map_or(10000, |p| p.value),
+            timeout,
+            max_retries: None,
+            pos: l.pos,
+        });
+    }
     check_unique(&out, &paths, cx);
     if !out.iter().any(|l| l.kind == ListenerKind::Model) {
         out.push(Listener {
@@ -168,6 +199,15 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
                 );
             }
             check_ids(&a.input_filters, &child(&p, "input_filters"), ids, cx);
+            check_ids(&a.filter_chain, &child(&p, "filter_chain"), ids, cx);
+            if let Some(f) = &a.filter_chain {
+                cx.warn(
+                    Code::Deprecated,
+                    &child(&p, "filter_chain"),
+                    f.pos,
+                    "filter_chain is deprecated; rename it to input_filters",
+                );
+            }
         }
     }
     let kind = l.kind.as_ref()?;

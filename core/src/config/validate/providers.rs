@@ -16,6 +16,12 @@ use crate::config::values::{BaseUrl, is_header_name, parse_base_url, parse_host_
 
 /// Where the parts of a provider were written, for duplicate reports.
 struct Seen {
+    /// Addressed by its own name: the v0.1 form (bare model id with provider_interface) or
+    /// an explicit `name`. Several such entries may serve the same model (with different keys
+    /// or routing preferences, as Plano's v0.3 reference shows).
+    by_name: bool,
+    /// `name` was written (not defaulted from `model`).
+    explicit_name: bool,
     name_pos: Pos,
     model_pos: Pos,
     default_pos: Option<Pos>,
@@ -70,6 +76,8 @@ pub(crate) fn providers(
             continue;
         };
         let s = Seen {
+            explicit_name: p.name.is_some(),
+            by_name: p.name.is_some() || p.model.as_ref().is_some_and(|m| !m.value.contains('/')),
             name_pos: p.name.as_ref().map_or(provider.pos, |n| n.pos),
             model_pos: p.model.as_ref().map_or(provider.pos, |m| m.pos),
             default_pos: p
@@ -89,6 +97,18 @@ pub(crate) fn providers(
 fn check_unique(p: &Provider, s: &Seen, out: &[Provider], seen: &[Seen], cx: &mut Cx<'_>) {
     let earlier = out.iter().zip(seen);
     for (q, qs) in earlier {
+        if q.name == p.name && !s.explicit_name {
+            cx.error(
+                Code::Duplicate,
+                &child(&s.path, "model"),
+                s.model_pos,
+                format!(
+                    "model `{}` is already configured at line {}; give each entry a distinct `name`",
+                    p.name, qs.model_pos.line
+                ),
+            );
+            return;
+        }
         if q.name == p.name {
             cx.error(
                 Code::Duplicate,
@@ -101,7 +121,7 @@ fn check_unique(p: &Provider, s: &Seen, out: &[Provider], seen: &[Seen], cx: &mu
             );
             return;
         }
-        if p.is_wildcard() || q.is_wildcard() {
+        if p.is_wildcard() || q.is_wildcard() || s.by_name {
             continue;
         }
         if q.full_model() == p.full_model() {
@@ -210,22 +230,25 @@ fn provider(
     }
     let wildcard = id == "*" || id.ends_with("/*");
     let base_url = base_url(p, path, endpoints, cx);
-    let spec = spec(&prefix, interface, base_url.is_some(), model, path, cx)?;
+    let has_upstream = p.base_url.is_some() || p.endpoint.is_some();
+    let spec = spec(&prefix, interface, has_upstream, model, path, cx)?;
 
     if base_url.is_none()
         && spec.base_url.is_none_or(|u| u.contains('{'))
         && p.base_url.is_none()
         && p.endpoint.is_none()
     {
-        cx.error(
-            Code::MissingKey,
-            path,
-            p.at,
-            format!(
-                "provider `{}` needs `base_url` (it has no default upstream)",
-                spec.id
-            ),
+        let message = format!(
+            "provider `{}` needs `base_url` (it has no default upstream)",
+            spec.id
         );
+        // Configs from v0.1 and v0.2 name Plano's hosted models (Arch-Router, Arch-Function)
+        // without a URL, which Plano supplied then; they load, and requests fail until set.
+        if spec.id == "plano" {
+            cx.warn(Code::MissingKey, path, p.at, message);
+        } else {
+            cx.error(Code::MissingKey, path, p.at, message);
+        }
     }
     if let Some(d) = &p.default
         && d.value
@@ -255,6 +278,14 @@ fn provider(
                  routing_preferences list (not acted on yet either)",
             );
         }
+    }
+    if let Some(u) = &p.usage {
+        cx.warn(
+            Code::Deprecated,
+            &child(path, "usage"),
+            u.pos,
+            "usage is deprecated (v0.1) and not acted on; use routing_preferences",
+        );
     }
     let passthrough_auth = p.passthrough_auth.as_ref().is_some_and(|v| v.value);
     let access_key = p.access_key.as_ref().and_then(|k| {

@@ -38,6 +38,7 @@ fn unknown_model(
     target: &Spanned<String>,
     path: &str,
     what: &str,
+    consequence: Option<&str>,
     providers: &[Provider],
     cx: &mut Cx<'_>,
 ) {
@@ -50,15 +51,25 @@ fn unknown_model(
     }
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let hint = match closest(&target.value, &refs) {
-        Some(c) => format!("; did you mean `{c}`?"),
+        Some(c) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
     };
-    cx.error(
-        Code::UnknownReference,
-        path,
-        target.pos,
-        format!("{what} `{}` is not a configured model{hint}", target.value),
-    );
+    let message = format!("{what} `{}` is not a configured model", target.value);
+    // Plano accepts these (they simply never match), so they load with a warning.
+    match consequence {
+        Some(c) => cx.warn(
+            Code::UnknownReference,
+            path,
+            target.pos,
+            format!("{message}; {c}{hint}"),
+        ),
+        None => cx.error(
+            Code::UnknownReference,
+            path,
+            target.pos,
+            format!("{message}{hint}"),
+        ),
+    }
 }
 
 /// Checks `model_aliases`: each target resolves to a provider.
@@ -77,7 +88,7 @@ pub(crate) fn aliases(raw: &RawConfig, providers: &[Provider], cx: &mut Cx<'_>) 
                 pos: name.pos,
             }),
             None if providers.is_empty() => {}
-            None => unknown_model(target, &path, "alias target", providers, cx),
+            None => unknown_model(target, &path, "alias target", None, providers, cx),
         }
     }
     out
@@ -98,13 +109,46 @@ pub(crate) fn rate_limits(
         .enumerate()
     {
         let path = index("ratelimits", i);
-        let provider = r.model.as_ref().and_then(|m| {
+        let model = match (&r.model, &r.provider) {
+            (Some(m), Some(old)) => {
+                cx.error(
+                    Code::Conflict,
+                    &child(&path, "provider"),
+                    old.pos,
+                    "use model or the deprecated provider, not both",
+                );
+                Some(m)
+            }
+            (Some(m), None) => Some(m),
+            (None, Some(old)) => {
+                cx.warn(
+                    Code::Deprecated,
+                    &child(&path, "provider"),
+                    old.pos,
+                    "provider is deprecated here; rename it to model",
+                );
+                Some(old)
+            }
+            (None, None) => {
+                if !r.seen.contains(&"model") && !r.seen.contains(&"provider") {
+                    cx.error(
+                        Code::MissingKey,
+                        &path,
+                        r.at,
+                        "missing required key `model`",
+                    );
+                }
+                None
+            }
+        };
+        let provider = model.and_then(|m| {
             let p = resolve_model(&m.value, providers);
             if p.is_none() && !providers.is_empty() {
                 unknown_model(
                     m,
                     &child(&path, "model"),
                     "rate-limited model",
+                    Some("the limit never applies"),
                     providers,
                     cx,
                 );
@@ -147,7 +191,7 @@ pub(crate) fn rate_limits(
         });
         let unit = limit.and_then(|l| l.unit.as_ref()).map(|u| u.value);
         let (Some(provider), Some(header), Some(value), Some(tokens), Some(unit), Some(model)) =
-            (provider, header, value, tokens, unit, r.model.as_ref())
+            (provider, header, value, tokens, unit, model)
         else {
             continue;
         };
@@ -226,6 +270,7 @@ pub(crate) fn routing_preferences(raw: &RawConfig, providers: &[Provider], cx: &
                         m,
                         &index(&child(&path, "models"), j),
                         "model",
+                        Some("it is never chosen"),
                         providers,
                         cx,
                     );

@@ -75,16 +75,62 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
         .enumerate()
     {
         let path = index("model_metrics_sources", i);
-        let (url, refresh) = match s {
-            RawMetricsSource::Cost(c) => (&c.url, &c.refresh_interval),
-            RawMetricsSource::Latency(l) => (&l.url, &l.refresh_interval),
+        let (url, refresh, kind, has_provider, at) = match s {
+            RawMetricsSource::Cost(c) => (
+                &c.url,
+                &c.refresh_interval,
+                &c.kind,
+                c.seen.contains(&"provider"),
+                c.at,
+            ),
+            RawMetricsSource::Latency(l) => (
+                &l.url,
+                &l.refresh_interval,
+                &l.kind,
+                l.seen.contains(&"provider"),
+                l.at,
+            ),
         };
+        if let Some(k) = kind {
+            if k.value == "cost" || k.value == "latency" {
+                if !has_provider {
+                    cx.error(
+                        Code::MissingKey,
+                        &path,
+                        at,
+                        "missing required key `provider`",
+                    );
+                }
+            } else {
+                let new = if k.value == "prometheus_metrics" {
+                    "latency"
+                } else {
+                    "cost"
+                };
+                cx.warn(
+                    Code::Deprecated,
+                    &child(&path, "type"),
+                    k.pos,
+                    format!(
+                        "`{}` is deprecated; use `type: {new}` with a `provider`",
+                        k.value
+                    ),
+                );
+            }
+        }
         if let Some(u) = url
             && let Err(e) = parse_base_url(&u.value)
         {
             cx.error(Code::InvalidValue, &child(&path, "url"), u.pos, e);
         }
         cx.range(refresh, &child(&path, "refresh_interval"), 1, u64::MAX);
+        let auth = match s {
+            RawMetricsSource::Cost(c) => &c.auth,
+            RawMetricsSource::Latency(l) => &l.auth,
+        };
+        if let Some(token) = auth.as_ref().and_then(|a| a.value.token.as_ref()) {
+            cx.secret_syntax(token, &child(&child(&path, "auth"), "token"));
+        }
     }
     cx.not_acted_on(
         "",
@@ -125,6 +171,38 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
             }
         }
         if let Some(b) = &r.routing_budget {
+            match (&b.value.max_switch_spend_pct, &b.value.max_overhead_pct) {
+                (None, None)
+                    if !b.value.seen.contains(&"max_switch_spend_pct")
+                        && !b.value.seen.contains(&"max_overhead_pct") =>
+                {
+                    cx.error(
+                        Code::MissingKey,
+                        "routing.routing_budget",
+                        b.pos,
+                        "missing required key `max_switch_spend_pct`",
+                    )
+                }
+                (Some(_), Some(old)) => cx.error(
+                    Code::Conflict,
+                    "routing.routing_budget.max_overhead_pct",
+                    old.pos,
+                    "use max_switch_spend_pct or the deprecated max_overhead_pct, not both",
+                ),
+                (None, Some(old)) => cx.warn(
+                    Code::Deprecated,
+                    "routing.routing_budget.max_overhead_pct",
+                    old.pos,
+                    "max_overhead_pct is deprecated; rename it to max_switch_spend_pct",
+                ),
+                _ => {}
+            }
+            cx.range(
+                &b.value.max_overhead_pct,
+                "routing.routing_budget.max_overhead_pct",
+                0.0,
+                100.0,
+            );
             cx.range(
                 &b.value.max_switch_spend_pct,
                 "routing.routing_budget.max_switch_spend_pct",
