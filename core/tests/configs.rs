@@ -73,6 +73,12 @@ fn valid_configs_load_with_expected_warnings() {
     for file in &files {
         match load(file) {
             Ok(config) => {
+                let debug = format!("{config:?}");
+                assert!(
+                    !debug.contains("value-of-"),
+                    "{}: a secret value is in Debug output",
+                    file.display()
+                );
                 if let Err(e) = check_expected(file, &render(&config.warnings)) {
                     failures.push(e);
                 }
@@ -226,4 +232,18 @@ fn check_ignores_unset_secrets() {
           expected `$NAME` or `${NAME}`"
         ]
     );
+}
+
+#[test]
+fn errors_display_every_diagnostic() {
+    let text = "version: v0.4.0\nmodel_providers:\n  - model: openai/gpt-4o\n    default: 1\nlistners: []\n";
+    let e = Config::load(text, &lookup).map(|_| ()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid config (2 errors)\n\
+         4:14: error: model_providers[0].default: expected `true` or `false`, found an integer\n\
+         5:1: error: listners: unknown key `listners`; did you mean `listeners`?"
+    );
+    assert_eq!(e.diagnostics[1].code.as_str(), "unknown_key");
+    assert_eq!(e.diagnostics[1].pos, plano_core::config::Pos::new(5, 1));
 }

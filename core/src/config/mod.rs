@@ -32,8 +32,7 @@ mod validate;
 pub mod values;
 mod yaml;
 
-pub use decode::Scalar;
-pub use diag::{Code, ConfigErrors, Diagnostic, Pos, Severity, Spanned};
+pub use diag::{Code, ConfigErrors, Diagnostic, Pos, Severity};
 pub use enums::{
     AuthKind, CostProvider, FilterKind, FilterTransport, HttpMethod, LatencyProvider, ListenerKind,
     MessageFormat, Mode, Prefer, Protocol, RouterKind, SessionCacheKind, StateBackend,
