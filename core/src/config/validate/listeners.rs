@@ -212,7 +212,11 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
     }
     let kind = l.kind.as_ref()?;
     match kind.value {
-        ListenerKind::Model => {}
+        ListenerKind::Model => {
+            let what = "agent routing on a model listener";
+            cx.not_acted_on(path, "router", &l.router, what);
+            cx.not_acted_on(path, "agents", &l.agents, what);
+        }
         ListenerKind::Prompt => cx.warn(
             Code::NotActedOn,
             &child(path, "type"),
