@@ -211,6 +211,18 @@ fn gateway_section_and_merge_keys() {
         haiku.access_key.as_ref().unwrap().expose(),
         "value-of-ANTHROPIC_API_KEY"
     );
+    let resolved = |m: &str| c.resolve_model(m).map(|p| p.name.as_str());
+    assert_eq!(resolved("default-fast"), Some("anthropic/claude-haiku-4-5"));
+    assert_eq!(
+        resolved("claude-sonnet-4-5"),
+        Some("anthropic/claude-sonnet-4-5")
+    );
+    assert_eq!(resolved("openai/gpt-5"), Some("openai/*"));
+    assert_eq!(
+        resolved("gemini/gemini-2.5-flash"),
+        Some("gemini/gemini-2.5-flash")
+    );
+    assert_eq!(resolved("mistral/large"), None);
     let wildcard = c.provider("openai/*").unwrap();
     assert!(wildcard.is_wildcard());
     assert_eq!(c.aliases[1].provider, "openai/*");

@@ -47,6 +47,17 @@ impl Config {
         self.providers.iter().find(|p| p.name == name)
     }
 
+    /// The provider a request's `model` names: an alias, a provider name, `provider/model`,
+    /// a bare model id, or `provider/anything` covered by a wildcard provider (in that order
+    /// of precedence). `None` when nothing matches; the caller decides whether the default
+    /// provider applies.
+    pub fn resolve_model(&self, model: &str) -> Option<&Provider> {
+        if let Some(alias) = self.aliases.iter().find(|a| a.name == model) {
+            return self.provider(&alias.provider);
+        }
+        super::validate::resolve_model(model, &self.providers)
+    }
+
     /// The model listener.
     pub fn model_listener(&self) -> Option<&Listener> {
         self.listeners

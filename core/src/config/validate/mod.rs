@@ -16,10 +16,12 @@ use std::time::Duration;
 
 use super::decode::DurationText;
 use super::diag::{Code, Pos, Sink, Spanned, child};
+
 use super::model::{Config, Version};
 use super::raw::RawConfig;
 use super::secret::{Secret, SecretLookup, resolve};
 use super::values::parse_duration;
+pub(crate) use references::resolve_model;
 
 /// Shared state of one validation run.
 pub(crate) struct Cx<'a> {
