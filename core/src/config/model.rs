@@ -1,0 +1,339 @@
+//! The validated, typed configuration the gateway acts on.
+//!
+//! Everything here has been checked: names are unique, references resolve, durations, URLs
+//! and limits are well formed, secrets are resolved. Sections the gateway does not act on yet
+//! are validated but not carried; each produced a [`Code::NotActedOn`](super::Code) warning.
+
+use std::num::NonZeroU64;
+use std::time::Duration;
+
+use hermesllm::provider::ProviderSpec;
+
+use super::diag::{Diagnostic, Pos};
+use super::enums::{ListenerKind, StateBackend, TimeUnit};
+use super::secret::Secret;
+use super::values::BaseUrl;
+
+/// A loaded configuration.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// The config format version.
+    pub version: Version,
+    /// Listeners; always exactly one of kind [`ListenerKind::Model`].
+    pub listeners: Vec<Listener>,
+    /// Model providers, in config order.
+    pub providers: Vec<Provider>,
+    /// Model aliases, in config order.
+    pub aliases: Vec<Alias>,
+    /// Token rate limits, in config order.
+    pub rate_limits: Vec<RateLimit>,
+    /// Tracing.
+    pub tracing: Tracing,
+    /// This gateway's own settings.
+    pub gateway: Gateway,
+    /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Config {
+    /// The provider marked `default: true`, if any.
+    pub fn default_provider(&self) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.default)
+    }
+
+    /// The provider with this `name`.
+    pub fn provider(&self, name: &str) -> Option<&Provider> {
+        self.providers.iter().find(|p| p.name == name)
+    }
+
+    /// The provider a request's `model` names: an alias, a provider name, `provider/model`,
+    /// a bare model id, or `provider/anything` covered by a wildcard provider (in that order
+    /// of precedence). `None` when nothing matches; the caller decides whether the default
+    /// provider applies.
+    pub fn resolve_model(&self, model: &str) -> Option<&Provider> {
+        if let Some(alias) = self.aliases.iter().find(|a| a.name == model) {
+            return self.provider(&alias.provider);
+        }
+        super::validate::resolve_model(model, &self.providers)
+    }
+
+    /// The model listener.
+    pub fn model_listener(&self) -> Option<&Listener> {
+        self.listeners
+            .iter()
+            .find(|l| l.kind == ListenerKind::Model)
+    }
+}
+
+/// A config format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Version {
+    /// v0.1 (`v0.1`, `v0.1.0`, `0.1-beta`).
+    V0_1,
+    /// v0.2 (`0.2.0`).
+    V0_2,
+    /// v0.3 (`v0.3.0`).
+    V0_3,
+    /// v0.4 (`v0.4.0`).
+    V0_4,
+}
+
+impl Version {
+    /// Parses the spellings Plano accepts (`v0.1`, `v0.1.0`, `0.1-beta`, `0.2.0`, `v0.3.0`,
+    /// `v0.4.0`) and the same numbers with or without `v` and `.0`.
+    pub fn parse(text: &str) -> Option<Version> {
+        let t = text.trim();
+        let t = t.strip_prefix(['v', 'V']).unwrap_or(t);
+        let t = t.strip_suffix("-beta").unwrap_or(t);
+        let t = t.strip_suffix(".0").unwrap_or(t);
+        match t {
+            "0.1" => Some(Version::V0_1),
+            "0.2" => Some(Version::V0_2),
+            "0.3" => Some(Version::V0_3),
+            "0.4" => Some(Version::V0_4),
+            _ => None,
+        }
+    }
+}
+
+/// A listener.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Listener {
+    /// Unique name (`egress_traffic` / `ingress_traffic` for the legacy form).
+    pub name: String,
+    /// What it serves.
+    pub kind: ListenerKind,
+    /// Bind address (native host).
+    pub address: String,
+    /// TCP port (native host).
+    pub port: u16,
+    /// Request timeout; `None` uses [`Timeouts::request`].
+    pub timeout: Option<Duration>,
+    /// Retries on upstream failure.
+    pub max_retries: Option<u32>,
+    /// Where it was defined; line 0 for the default listener the gateway adds.
+    pub pos: Pos,
+}
+
+/// A model provider.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Provider {
+    /// Unique name (defaults to the `model` value).
+    pub name: String,
+    /// The provider prefix as written (`openai`, or a custom name with `provider_interface`).
+    pub provider: String,
+    /// The model id sent upstream; `None` for a wildcard (`openai/*`): the client's model id
+    /// is forwarded.
+    pub model: Option<String>,
+    /// The catalog entry of the API the provider speaks.
+    pub spec: &'static ProviderSpec,
+    /// Upstream override; `None` uses [`ProviderSpec::base_url`].
+    pub base_url: Option<BaseUrl>,
+    /// Host header override.
+    pub http_host: Option<String>,
+    /// Credentials.
+    pub access_key: Option<Secret>,
+    /// Forward the client's Authorization header instead of `access_key`.
+    pub passthrough_auth: bool,
+    /// Extra upstream headers.
+    pub headers: Vec<(String, Secret)>,
+    /// The model used when a request names none.
+    pub default: bool,
+    /// Where it was defined.
+    pub pos: Pos,
+}
+
+impl Provider {
+    /// Whether this is a wildcard provider (`openai/*`).
+    pub fn is_wildcard(&self) -> bool {
+        self.model.is_none()
+    }
+
+    /// `provider/model` (or `provider/*`), as written in the config.
+    pub fn full_model(&self) -> String {
+        format!("{}/{}", self.provider, self.model.as_deref().unwrap_or("*"))
+    }
+}
+
+/// A model alias.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Alias {
+    /// The alias clients may send as `model`.
+    pub name: String,
+    /// The target as written.
+    pub target: String,
+    /// The name of the provider it resolves to.
+    pub provider: String,
+    /// Where it was defined.
+    pub pos: Pos,
+}
+
+/// A token rate limit.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// The model as written.
+    pub model: String,
+    /// Names of the providers it applies to.
+    pub providers: Vec<String>,
+    /// Request header name, lowercase.
+    pub header: String,
+    /// Which header values it counts.
+    pub value: SelectorValue,
+    /// Tokens per window.
+    pub tokens: NonZeroU64,
+    /// The window.
+    pub unit: TimeUnit,
+    /// Where it was defined.
+    pub pos: Pos,
+}
+
+/// Which values of the selector header a rate limit counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SelectorValue {
+    /// `*`: a separate budget per distinct value.
+    Each,
+    /// Only this value.
+    Exactly(String),
+}
+
+/// Tracing settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Tracing {
+    /// Percentage of requests sampled (0 to 100); `None` when tracing is not configured.
+    pub sampling_percent: Option<u32>,
+    /// OTLP collector.
+    pub otlp_endpoint: Option<BaseUrl>,
+    /// Request header prefixes copied to span attributes.
+    pub header_prefixes: Vec<String>,
+    /// Attributes added to every span.
+    pub static_attributes: Vec<(String, String)>,
+}
+
+/// This gateway's own settings (the `gateway` section), with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Gateway {
+    /// Largest body buffered, in bytes.
+    pub body_limit: u64,
+    /// Timeouts.
+    pub timeouts: Timeouts,
+    /// State backend per host.
+    pub state: HostStates,
+}
+
+/// Default `gateway.body_limit`: 10 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 10 << 20;
+
+/// Timeouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// Connecting to an upstream (default 5s).
+    pub connect: Duration,
+    /// A whole exchange (default 300s).
+    pub request: Duration,
+    /// Longest silence on a stream (default 60s).
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(300),
+            idle: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The state backend of each host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HostStates {
+    /// Native server.
+    pub native: StateTarget,
+    /// Cloudflare Workers.
+    pub workers: StateTarget,
+    /// Fermyon Spin.
+    pub spin: StateTarget,
+    /// AWS Lambda.
+    pub lambda: StateTarget,
+    /// Envoy proxy-wasm.
+    pub envoy: StateTarget,
+}
+
+impl Default for HostStates {
+    fn default() -> Self {
+        HostStates {
+            native: StateTarget::Memory,
+            workers: StateTarget::WorkersKv {
+                binding: "PLANO_STATE".into(),
+            },
+            spin: StateTarget::SpinKv {
+                store: "default".into(),
+            },
+            lambda: StateTarget::Dynamodb {
+                table: "plano-state".into(),
+            },
+            envoy: StateTarget::SharedData,
+        }
+    }
+}
+
+/// A state backend with its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StateTarget {
+    /// In-process memory.
+    Memory,
+    /// An embedded file.
+    File {
+        /// File path.
+        path: String,
+    },
+    /// Workers KV.
+    WorkersKv {
+        /// KV namespace binding.
+        binding: String,
+    },
+    /// A Durable Object namespace.
+    DurableObject {
+        /// Durable Object binding.
+        binding: String,
+    },
+    /// Spin key-value store.
+    SpinKv {
+        /// Store label.
+        store: String,
+    },
+    /// DynamoDB.
+    Dynamodb {
+        /// Table name.
+        table: String,
+    },
+    /// proxy-wasm shared data.
+    SharedData,
+}
+
+impl StateTarget {
+    /// The backend kind.
+    pub fn backend(&self) -> StateBackend {
+        match self {
+            StateTarget::Memory => StateBackend::Memory,
+            StateTarget::File { .. } => StateBackend::File,
+            StateTarget::WorkersKv { .. } => StateBackend::WorkersKv,
+            StateTarget::DurableObject { .. } => StateBackend::DurableObject,
+            StateTarget::SpinKv { .. } => StateBackend::SpinKv,
+            StateTarget::Dynamodb { .. } => StateBackend::Dynamodb,
+            StateTarget::SharedData => StateBackend::SharedData,
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Prompt-gateway sections: endpoints, prompt targets, guards, system prompt.
+//!
+//! None is acted on yet; all are checked so a config that works in Plano keeps working here
+//! once they are, and a broken one is caught now.
+
+use std::collections::BTreeMap;
+
+use super::Cx;
+use crate::config::diag::{Code, Pos, child, index};
+use crate::config::enums::Protocol;
+use crate::config::raw::{RawConfig, RawTargetEndpoint};
+use crate::config::values::{is_header_name, parse_host_port};
+
+/// A checked `endpoints` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    pub(crate) host: String,
+    pub(crate) port: Option<u16>,
+    pub(crate) protocol: Protocol,
+}
+
+/// Checks `endpoints` and returns them by name.
+pub(crate) fn endpoints(raw: &RawConfig, cx: &mut Cx<'_>) -> BTreeMap<String, Endpoint> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = &raw.endpoints else {
+        return out;
+    };
+    for (name, e) in &entries.value.0 {
+        let path = child("endpoints", &name.value);
+        if name.value.is_empty()
+            || !name.value.starts_with(|c: char| c.is_ascii_alphabetic())
+            || !name
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            cx.error(
+                Code::InvalidValue,
+                &path,
+                name.pos,
+                format!(
+                    "invalid endpoint name `{}`; use letters, digits and `_`, starting with a letter",
+                    name.value
+                ),
+            );
+        }
+        if let Some(t) = &e.value.connect_timeout {
+            cx.duration(t, &child(&path, "connect_timeout"));
+        }
+        let protocol = e
+            .value
+            .protocol
+            .as_ref()
+            .map_or(Protocol::Http, |p| p.value);
+        let Some(endpoint) = &e.value.endpoint else {
+            continue;
+        };
+        match parse_host_port(&endpoint.value) {
+            Ok((host, port)) => {
+                out.insert(
+                    name.value.clone(),
+                    Endpoint {
+                        host,
+                        port,
+                        protocol,
+                    },
+                );
+            }
+            Err(msg) => cx.error(
+                Code::InvalidValue,
+                &child(&path, "endpoint"),
+                endpoint.pos,
+                format!("invalid endpoint `{}`: {msg}", endpoint.value),
+            ),
+        }
+    }
+    cx.not_acted_on(
+        "",
+        "endpoints",
+        &raw.endpoints,
+        "endpoints (used by prompt targets)",
+    );
+    out
+}
+
+/// Checks prompt targets (unique names, known endpoints, headers), guards and the legacy
+/// `error_target`, and warns that they are not acted on.
+pub(crate) fn prompt_sections(
+    raw: &RawConfig,
+    endpoints: &BTreeMap<String, Endpoint>,
+    cx: &mut Cx<'_>,
+) {
+    let mut names: BTreeMap<&str, Pos> = BTreeMap::new();
+    for (i, t) in raw
+        .prompt_targets
+        .iter()
+        .flat_map(|t| t.value.iter())
+        .enumerate()
+    {
+        let path = index("prompt_targets", i);
+        if let Some(name) = &t.name {
+            if let Some(first) = names.get(name.value.as_str()) {
+                cx.error(
+                    Code::Duplicate,
+                    &child(&path, "name"),
+                    name.pos,
+                    format!(
+                        "prompt target `{}` is already defined at line {}",
+                        name.value, first.line
+                    ),
+                );
+            } else {
+                names.insert(&name.value, name.pos);
+            }
+        }
+        let mut params: BTreeMap<&str, Pos> = BTreeMap::new();
+        for (j, p) in t.parameters.iter().flat_map(|p| p.value.iter()).enumerate() {
+            if let Some(name) = &p.name {
+                if let Some(first) = params.get(name.value.as_str()) {
+                    cx.error(
+                        Code::Duplicate,
+                        &child(&index(&child(&path, "parameters"), j), "name"),
+                        name.pos,
+                        format!(
+                            "parameter `{}` is already defined at line {}",
+                            name.value, first.line
+                        ),
+                    );
+                } else {
+                    params.insert(&name.value, name.pos);
+                }
+            }
+        }
+        if let Some(e) = &t.endpoint {
+            target_endpoint(&e.value, &child(&path, "endpoint"), endpoints, cx);
+        }
+    }
+    if let Some(e) = raw
+        .error_target
+        .as_ref()
+        .and_then(|t| t.value.endpoint.as_ref())
+    {
+        target_endpoint(&e.value, "error_target.endpoint", endpoints, cx);
+    }
+    let what = "prompt targets, guards and function calling";
+    cx.not_acted_on("", "prompt_targets", &raw.prompt_targets, what);
+    cx.not_acted_on("", "prompt_guards", &raw.prompt_guards, what);
+    cx.not_acted_on("", "system_prompt", &raw.system_prompt, what);
+    cx.not_acted_on("", "error_target", &raw.error_target, what);
+    cx.not_acted_on("", "mode", &raw.mode, "the legacy gateway mode");
+}
+
+fn target_endpoint(
+    e: &RawTargetEndpoint,
+    path: &str,
+    endpoints: &BTreeMap<String, Endpoint>,
+    cx: &mut Cx<'_>,
+) {
+    if let Some(name) = &e.name
+        && !endpoints.contains_key(&name.value)
+    {
+        let known: Vec<&str> = endpoints.keys().map(String::as_str).collect();
+        let hint = match crate::config::decode::closest(&name.value, &known) {
+            Some(c) => format!("; did you mean `{c}`?"),
+            None => "; add it to `endpoints`".to_owned(),
+        };
+        cx.error(
+            Code::UnknownReference,
+            &child(path, "name"),
+            name.pos,
+            format!("unknown endpoint `{}`{hint}", name.value),
+        );
+    }
+    for (name, value) in e.http_headers.iter().flat_map(|h| h.value.0.iter()) {
+        let p = child(&child(path, "http_headers"), &name.value);
+        if !is_header_name(&name.value) {
+            cx.error(
+                Code::InvalidValue,
+                &p,
+                name.pos,
+                format!("invalid header name `{}`", name.value),
+            );
+        }
+        cx.secret_syntax(value, &p);
+    }
+}

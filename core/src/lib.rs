@@ -1,0 +1,13 @@
+//! # plano-core
+//!
+//! The gateway as a sans-IO library, shared by every host (native server, Cloudflare
+//! Workers, Fermyon Spin, AWS Lambda, Envoy). No sockets, clocks, environment or randomness:
+//! hosts pass those in. Builds for native targets, `wasm32-unknown-unknown`,
+//! `wasm32-wasip1` and `wasm32-wasip2`.
+//!
+//! - [`config`]: Plano's `plano_config.yaml`, loaded unchanged and validated into a typed
+//!   [`config::Config`] with every problem reported by path and position.
+
+#![warn(missing_docs)]
+
+pub mod config;
