@@ -10,8 +10,12 @@
 //! time and keep only the state the format needs (open blocks, tool-call indexes, usage), so
 //! memory stays bounded however long the stream runs.
 
+pub mod eventstream;
+pub mod sse;
 mod sse_write;
 
+pub use eventstream::{EventStreamError, EventStreamFramer, EventStreamMessage};
+pub use sse::{SseError, SseEvent, SseFramer};
 pub use sse_write::{write_event, write_json_event};
 
 use crate::ir::StreamEvent;
