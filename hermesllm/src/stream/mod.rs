@@ -6,17 +6,25 @@
 //! upstream bytes --framer--> Frame --API StreamDecoder--> ir::StreamEvent --API StreamEncoder--> client bytes
 //! ```
 //!
+//! [`Transcoder`] runs the three stages for one response (or forwards the events unchanged when
+//! both sides speak the same API) and keeps a [`StreamSummary`] for telemetry.
+//!
 //! Framers accept bytes in any chunking; decoders and encoders work one frame/event at a
 //! time and keep only the state the format needs (open blocks, tool-call indexes, usage), so
 //! memory stays bounded however long the stream runs.
 
 pub mod eventstream;
+mod sniff;
 pub mod sse;
 mod sse_write;
+mod summary;
+mod transcode;
 
 pub use eventstream::{EventStreamError, EventStreamFramer, EventStreamMessage};
 pub use sse::{SseError, SseEvent, SseFramer};
 pub use sse_write::{write_event, write_json_event};
+pub use summary::StreamSummary;
+pub use transcode::Transcoder;
 
 use crate::ir::StreamEvent;
 use crate::{DecodeError, Str};

@@ -12,7 +12,10 @@
     clippy::panic
 )]
 
-use hermesllm::stream::{EventStreamError, EventStreamFramer, SseError, SseFramer};
+use hermesllm::Api;
+use hermesllm::stream::{
+    EventStreamError, EventStreamFramer, SseError, SseFramer, StreamMeta, StreamSummary, Transcoder,
+};
 
 /// xorshift64*: deterministic, good enough to pick split points.
 #[derive(Debug, Clone)]
@@ -181,4 +184,69 @@ pub fn eventstream_messages(chunks: &[&[u8]]) -> (Vec<Message>, Option<EventStre
     }
     let tail = framer.pending().to_vec();
     (out, error, tail)
+}
+
+/// The `now_ms` given with the `i`th chunk.
+pub fn chunk_time(i: usize) -> u64 {
+    1_000 + 10 * i as u64
+}
+
+/// Pushes `chunks` through `t`, then finishes; chunk `i` is pushed at [`chunk_time`]`(i)`.
+pub fn run_transcoder(mut t: Transcoder<'_>, chunks: &[&[u8]]) -> (Vec<u8>, StreamSummary) {
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        t.push(c, chunk_time(i), &mut out);
+    }
+    t.finish(chunk_time(chunks.len()), &mut out);
+    (out, t.into_summary())
+}
+
+/// A transcoder `from` → `to` run over `chunks`.
+pub fn transcode(
+    from: Api,
+    to: Api,
+    meta: &StreamMeta<'static>,
+    chunks: &[&[u8]],
+) -> (Vec<u8>, StreamSummary) {
+    run_transcoder(Transcoder::new(from, to, meta.clone()), chunks)
+}
+
+/// The summary without its times (which depend on the chunk that carried the event).
+pub fn timeless(mut s: StreamSummary) -> StreamSummary {
+    s.first_byte_ms = None;
+    s.first_token_ms = None;
+    s
+}
+
+/// Offsets to cut at: all of them for small inputs (up to 8 KB); for large ones (whose events repeat one
+/// shape), all in the first 700 bytes (the first events), every third in the last 1200 (the
+/// final events) and every 4999th in between.
+pub fn cut_offsets(len: usize) -> Vec<usize> {
+    if len <= 8_000 {
+        return (0..=len).collect();
+    }
+    (0..700)
+        .chain((700..len - 1200).step_by(4999))
+        .chain((len - 1200..=len).step_by(3))
+        .collect()
+}
+
+/// Checks that transcoding `input` from `from` to `to` gives the same client bytes and the
+/// same summary (times aside) however the input is split: at each of [`cut_offsets`], one
+/// byte at a time, and at random multi-splits. Returns the output and summary of the whole
+/// input. Usable for every client × upstream pair.
+pub fn assert_transcode_split_invariant(
+    from: Api,
+    to: Api,
+    meta: &StreamMeta<'static>,
+    input: &[u8],
+) -> (Vec<u8>, StreamSummary) {
+    let runs = if input.len() <= 8_000 { 50 } else { 10 };
+    let (out, summary) = assert_split_invariant(input, cut_offsets(input.len()), runs, |c| {
+        let (out, s) = transcode(from, to, meta, c);
+        (out, timeless(s))
+    });
+    let (_, with_times) = transcode(from, to, meta, &[input]);
+    assert_eq!(timeless(with_times.clone()), summary);
+    (out, with_times)
 }
