@@ -114,14 +114,7 @@ fn first_token_time_is_the_chunk_that_carried_it() {
     assert_eq!(s.first_token_ms, Some(chunk_time(2)));
 }
 
-const CHAT_TOOLS: &str = concat!(
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"\"}},{\"index\":1,\"id\":\"call_b\",\"type\":\"function\",\"function\":{\"name\":\"g\",\"arguments\":\"\"}}]},\"finish_reason\":null}],\"usage\":null}\n\n",
-    ": keep-alive\n\n",
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"id\\\": \\\"content\\\"}\"}}]},\"finish_reason\":null}],\"usage\":null}\n\n",
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}],\"usage\":null}\n\n",
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\": [ ],\"usage\":{\"prompt_tokens\":50,\"completion_tokens\":30,\"total_tokens\":80,\"completion_tokens_details\":{\"reasoning_tokens\":12}}}\n\n",
-    "data: [DONE]\n\n",
-);
+const CHAT_TOOLS: &str = include_str!("stream_fixtures/openai_chat-tools.sse");
 
 #[test]
 fn openai_chat_parallel_tool_calls_are_counted() {
@@ -146,30 +139,7 @@ fn openai_chat_parallel_tool_calls_are_counted() {
     assert!(text.ends_with("data: [DONE]\n\n"));
 }
 
-const ANTHROPIC: &str = concat!(
-    "event: message_start\n",
-    "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"claude-sonnet-4-5\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":25,\"cache_creation_input_tokens\":100,\"cache_read_input_tokens\":2000,\"output_tokens\":1}}}\n\n",
-    "event: content_block_start\n",
-    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
-    "event: ping\n",
-    "data: {\"type\": \"ping\"}\n\n",
-    "event: content_block_delta\n",
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}\n\n",
-    "event: content_block_delta\n",
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"! \\u00e9\\n\"}}\n\n",
-    "event: content_block_stop\n",
-    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
-    "event: content_block_start\n",
-    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\",\"input\":{}}}\n\n",
-    "event: content_block_delta\n",
-    "data: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\": \\\"SF\\\"}\"}}\n\n",
-    "event: content_block_stop\n",
-    "data: {\"type\":\"content_block_stop\",\"index\":1}\n\n",
-    "event: message_delta\n",
-    "data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n",
-    "event: message_stop\n",
-    "data: {\"type\":\"message_stop\"}\n\n",
-);
+const ANTHROPIC: &str = include_str!("stream_fixtures/anthropic_messages-tools.sse");
 
 #[test]
 fn anthropic_passthrough_summary() {
@@ -217,20 +187,7 @@ fn anthropic_truncated_stream_is_forwarded_and_flagged() {
     assert_eq!(s.error.unwrap().status, 502);
 }
 
-const RESPONSES: &str = concat!(
-    "event: response.created\n",
-    "data: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[],\"usage\":null}}\n\n",
-    "event: response.output_item.added\n",
-    "data: {\"type\":\"response.output_item.added\",\"sequence_number\":1,\"output_index\":0,\"item\":{\"id\":\"msg_1\",\"type\":\"message\",\"status\":\"in_progress\",\"content\":[],\"role\":\"assistant\"}}\n\n",
-    "event: response.output_text.delta\n",
-    "data: {\"type\":\"response.output_text.delta\",\"sequence_number\":2,\"item_id\":\"msg_1\",\"output_index\":0,\"content_index\":0,\"delta\":\"Hi there\"}\n\n",
-    "event: response.output_item.added\n",
-    "data: {\"type\":\"response.output_item.added\",\"sequence_number\":3,\"output_index\":1,\"item\":{\"id\":\"fc_1\",\"type\":\"function_call\",\"status\":\"in_progress\",\"arguments\":\"\",\"call_id\":\"call_1\",\"name\":\"get_weather\"}}\n\n",
-    "event: response.function_call_arguments.delta\n",
-    "data: {\"type\":\"response.function_call_arguments.delta\",\"sequence_number\":4,\"item_id\":\"fc_1\",\"output_index\":1,\"delta\":\"{\\\"city\\\":\\\"Paris\\\"}\"}\n\n",
-    "event: response.completed\n",
-    "data: {\"type\":\"response.completed\",\"sequence_number\":5,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"usage\":{\"type\":\"string\"}}}}],\"output\":[],\"usage\":{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":10},\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":20},\"total_tokens\":123}}}\n\n",
-);
+const RESPONSES: &str = include_str!("stream_fixtures/openai_responses-tools.sse");
 
 #[test]
 fn responses_passthrough_summary() {
@@ -258,11 +215,7 @@ fn responses_passthrough_summary() {
     assert!(s.completed);
 }
 
-const GEMINI: &str = concat!(
-    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Let me think\", \"thought\": true}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 10,\"totalTokenCount\": 10},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
-    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"The answer\"}, {\"text\": \" is\"}],\"role\": \"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 10,\"candidatesTokenCount\": 3,\"totalTokenCount\": 13},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
-    "data: {\"candidates\": [{\"content\": {\"parts\": [{\"functionCall\": {\"name\": \"f\", \"args\": {\"text\": \"xyz\"}}}],\"role\": \"model\"},\"finishReason\": \"STOP\",\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 10,\"candidatesTokenCount\": 20,\"thoughtsTokenCount\": 5,\"cachedContentTokenCount\": 4,\"totalTokenCount\": 35},\"modelVersion\": \"gemini-2.5-flash\"}\r\n\r\n",
-);
+const GEMINI: &str = include_str!("stream_fixtures/gemini-tools.sse");
 
 #[test]
 fn gemini_passthrough_summary() {

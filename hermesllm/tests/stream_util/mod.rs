@@ -242,11 +242,85 @@ pub fn assert_transcode_split_invariant(
     input: &[u8],
 ) -> (Vec<u8>, StreamSummary) {
     let runs = if input.len() <= 8_000 { 50 } else { 10 };
-    let (out, summary) = assert_split_invariant(input, cut_offsets(input.len()), runs, |c| {
+    assert_transcode_split_invariant_with(from, to, meta, input, cut_offsets(input.len()), runs)
+}
+
+/// [`assert_transcode_split_invariant`] with given single-cut offsets and number of random
+/// multi-splits.
+pub fn assert_transcode_split_invariant_with(
+    from: Api,
+    to: Api,
+    meta: &StreamMeta<'static>,
+    input: &[u8],
+    offsets: impl IntoIterator<Item = usize>,
+    random_runs: usize,
+) -> (Vec<u8>, StreamSummary) {
+    let (out, summary) = assert_split_invariant(input, offsets, random_runs, |c| {
         let (out, s) = transcode(from, to, meta, c);
         (out, timeless(s))
     });
     let (_, with_times) = transcode(from, to, meta, &[input]);
-    assert_eq!(timeless(with_times.clone()), summary);
+    assert_eq!(timeless(with_times.clone()), summary, "{from} -> {to}");
     (out, with_times)
+}
+
+/// Checks that `out` is a well-framed stream of the client API `to`: SSE events (or
+/// eventstream messages) with no framing error and no unterminated tail. Returns the frames
+/// as `(event type, payload)`.
+pub fn assert_valid_client_stream(to: Api, out: &[u8]) -> Vec<(String, Vec<u8>)> {
+    if to.streams_sse() {
+        let (blocks, err, tail) = sse_blocks(&[out]);
+        assert_eq!(err, None, "{to} output");
+        assert!(
+            tail.is_empty(),
+            "{to} output ends mid-event: {:?}",
+            String::from_utf8_lossy(&tail)
+        );
+        blocks
+            .into_iter()
+            .filter(|b| b.dispatched)
+            .map(|b| (b.event, b.data.into_bytes()))
+            .collect()
+    } else {
+        let (msgs, err, tail) = eventstream_messages(&[out]);
+        assert_eq!(err, None, "{to} output");
+        assert!(tail.is_empty(), "{to} output ends mid-message");
+        msgs.into_iter()
+            .map(|m| (m.event_type, m.payload))
+            .collect()
+    }
+}
+
+/// Upstream stream fixtures: `(upstream API, name, bytes)`.
+pub fn upstream_fixtures() -> Vec<(Api, &'static str, Vec<u8>)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/stream_fixtures");
+    let mut v: Vec<(Api, &'static str, Vec<u8>)> = [
+        (Api::OpenAiChat, "openai_chat-tools.sse"),
+        (Api::OpenAiResponses, "openai_responses-tools.sse"),
+        (Api::AnthropicMessages, "anthropic_messages-tools.sse"),
+        (Api::Gemini, "gemini-tools.sse"),
+    ]
+    .into_iter()
+    .map(|(api, name)| (api, name, std::fs::read(format!("{dir}/{name}")).unwrap()))
+    .collect();
+    v.push((
+        Api::BedrockConverse,
+        "converse-stream-text.bin",
+        std::fs::read("/work/shared/fixtures/bedrock/converse-stream-text.bin").unwrap(),
+    ));
+    v
+}
+
+/// What every client of one upstream stream should agree on: the summary fields that do not
+/// depend on the client API.
+pub fn comparable(s: &StreamSummary) -> impl PartialEq + std::fmt::Debug + use<> {
+    (
+        s.output_text_bytes,
+        s.usage,
+        s.stop_reason.clone(),
+        s.tool_calls,
+        s.frames,
+        s.completed,
+        s.error.is_some(),
+    )
 }

@@ -18,23 +18,12 @@ pub(super) fn sniff(d: &[u8], include_usage: bool, now_ms: u64, s: &mut StreamSu
         return Verdict::Forward;
     }
     let k = &*KEYS;
-    count_text(d, &k.content, now_ms, s);
-    count_text(d, &k.refusal, now_ms, s);
-    if let Some(pos) = json::value(d, &k.tool_calls)
-        && let Some(calls) = json::value_slice(d, pos)
-    {
-        // A call's first delta carries its id; later ones only argument fragments.
-        for id in json::values(calls, &k.id) {
-            if json::string_at(calls, id).is_some() {
-                s.tool_call(now_ms);
-            }
+    // Content lives in each choice's `delta`: search the (short) delta objects only, so a
+    // chunk is scanned in full just three times (`delta`, `finish_reason`, `usage`).
+    for pos in json::values(d, &k.delta) {
+        if let Some(delta) = json::value_slice(d, pos) {
+            delta_content(delta, now_ms, s);
         }
-        if calls.len() > 2 {
-            s.token(now_ms);
-        }
-    }
-    if has_string(d, &k.reasoning_content) || has_string(d, &k.reasoning) {
-        s.token(now_ms);
     }
     if let Some(pos) = json::value(d, &k.finish_reason)
         && let Some(r) = plain_str(d, pos)
@@ -55,6 +44,30 @@ pub(super) fn sniff(d: &[u8], include_usage: bool, now_ms: u64, s: &mut StreamSu
         }
     }
     verdict
+}
+
+/// Text, refusal, tool calls and reasoning in one `delta` object.
+fn delta_content(delta: &[u8], now_ms: u64, s: &mut StreamSummary) {
+    let k = &*KEYS;
+    count_text(delta, &k.content, now_ms, s);
+    count_text(delta, &k.refusal, now_ms, s);
+    if let Some(pos) = json::value(delta, &k.tool_calls)
+        && let Some(calls) = json::value_slice(delta, pos)
+    {
+        // A call's first delta carries its id; later ones only argument fragments.
+        for id in json::values(calls, &k.id) {
+            if json::string_at(calls, id).is_some() {
+                s.tool_call(now_ms);
+            }
+        }
+        if calls.len() > 2 {
+            s.token(now_ms);
+        }
+    }
+    // Not in OpenAI's API, but sent by compatible servers (DeepSeek, vLLM, OpenRouter).
+    if has_string(delta, &k.reasoning_content) || has_string(delta, &k.reasoning) {
+        s.token(now_ms);
+    }
 }
 
 fn stop_reason(r: &str) -> StopReason<'static> {
