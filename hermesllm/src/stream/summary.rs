@@ -22,7 +22,8 @@ pub struct StreamSummary {
     pub stop_reason: Option<StopReason<'static>>,
     /// Tool calls started.
     pub tool_calls: u32,
-    /// Upstream frames (SSE events or eventstream messages) seen.
+    /// Upstream frames seen: dispatched SSE events (comments and empty blocks aside) or
+    /// eventstream messages.
     pub frames: u64,
     /// The stream reached its proper end (OpenAI `[DONE]`, Anthropic `message_stop`, ...).
     pub completed: bool,
