@@ -221,7 +221,7 @@ impl SseFramer {
     fn compact(&mut self) {
         if self.block_start > 0 {
             self.buf.drain(..self.block_start);
-            self.line_start -= self.block_start;
+            self.line_start = self.line_start.saturating_sub(self.block_start);
             self.scan = self.scan.saturating_sub(self.block_start);
             self.block_start = 0;
         }

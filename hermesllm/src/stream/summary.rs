@@ -33,7 +33,7 @@ pub struct StreamSummary {
 }
 
 impl StreamSummary {
-    /// Whether the stream ended in error (see [`StreamSummary::error`]).
+    /// Whether the stream ended in error (see the `error` field).
     pub fn ended_in_error(&self) -> bool {
         self.error.is_some()
     }
@@ -69,7 +69,7 @@ impl StreamSummary {
                 }
             }
             StreamEvent::Usage(u) => self.add_usage(u),
-            StreamEvent::Error(e) => self.error(e),
+            StreamEvent::Error(e) => self.record_error(e),
             StreamEvent::Done => self.completed = true,
         }
     }
@@ -99,7 +99,7 @@ impl StreamSummary {
         }
     }
 
-    pub(crate) fn error(&mut self, e: &ApiError<'_>) {
+    pub(crate) fn record_error(&mut self, e: &ApiError<'_>) {
         if self.error.is_none() {
             self.error = Some(owned_error(e));
         }

@@ -119,6 +119,19 @@ impl<'m> Transcoder<'m> {
         t
     }
 
+    /// Sets the limit on one upstream event's size (SSE event or eventstream message; default
+    /// 4 MiB). Call before the first [`push`](Transcoder::push); an event over the limit ends
+    /// the stream with an error event.
+    #[must_use]
+    pub fn with_max_event_size(mut self, max: usize) -> Self {
+        self.framer = if self.from.streams_sse() {
+            Framer::Sse(SseFramer::with_max_event_size(max))
+        } else {
+            Framer::EventStream(EventStreamFramer::with_max_message_size(max))
+        };
+        self
+    }
+
     /// Feeds a chunk of the upstream body, appending the client bytes now ready to `out`.
     pub fn push(&mut self, bytes: &[u8], now_ms: u64, out: &mut Vec<u8>) {
         if self.ended {
@@ -167,7 +180,7 @@ impl<'m> Transcoder<'m> {
                     Framer::EventStream(f) => f.pending(),
                 });
                 if !summary.completed {
-                    summary.error(&upstream_error(
+                    summary.record_error(&upstream_error(
                         "upstream stream ended before its final event".to_owned(),
                     ));
                 }

@@ -19,7 +19,7 @@ pub(super) fn sniff(m: &EventStreamMessage<'_>, now_ms: u64, s: &mut StreamSumma
             if e.code.is_none() {
                 e.code = Some(m.event_type.into());
             }
-            s.error(&e);
+            s.record_error(&e);
         }
         "error" => {
             let mut e = ApiError::new(
@@ -28,7 +28,7 @@ pub(super) fn sniff(m: &EventStreamMessage<'_>, now_ms: u64, s: &mut StreamSumma
             );
             e.code = Some(m.event_type.into());
             e.origin = Some(Api::BedrockConverse);
-            s.error(&e);
+            s.record_error(&e);
         }
         _ => match m.event_type {
             "contentBlockStart" if json::value(p, &k.tool_use_camel).is_some() => {

@@ -128,7 +128,7 @@ static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
 /// Records an upstream error event decoded by the API's own error decoder.
 fn upstream_error(api: Api, status: u16, body: &[u8], summary: &mut StreamSummary) {
     let e: ApiError<'_> = crate::translate::decode_error(api, status, body);
-    summary.error(&e);
+    summary.record_error(&e);
 }
 
 /// Text of every string value of `key` in `d`: adds its decoded length.

@@ -81,7 +81,7 @@ fn final_event(ty: &str, d: &[u8], s: &mut StreamSummary) {
             );
             e.code = code.map(Into::into);
             e.origin = Some(Api::OpenAiResponses);
-            s.error(&e);
+            s.record_error(&e);
         }
     }
 }
