@@ -208,4 +208,54 @@ mod tests {
         assert_eq!(skip_value(b"123,", 0), Some(3));
         assert_eq!(string_at(b"\"abc", 0), None);
     }
+
+    #[test]
+    fn decoded_length_matches_serde() {
+        // Random strings of ASCII, controls, quotes, backslashes and multi-byte characters,
+        // escaped by serde_json (and with `\u` escapes for every non-ASCII char by hand).
+        let alphabet = [
+            'a',
+            ' ',
+            '"',
+            '\\',
+            '\n',
+            '\u{1}',
+            '\u{7f}',
+            '\u{e9}',
+            '\u{4e16}',
+            '\u{1F600}',
+        ];
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..500 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 20) as usize;
+            let text: String = (0..n)
+                .map(|i| alphabet[((x >> (i * 3)) % alphabet.len() as u64) as usize])
+                .collect();
+            let json = serde_json::to_vec(&text).unwrap();
+            assert_eq!(string_at(&json, 0).unwrap().1, text.len(), "{text:?}");
+            let mut ascii = String::from("\"");
+            for c in text.chars() {
+                match c {
+                    '"' => ascii.push_str("\\\""),
+                    '\\' => ascii.push_str("\\\\"),
+                    c if c.is_ascii() && !c.is_ascii_control() => ascii.push(c),
+                    c => {
+                        let mut buf = [0u16; 2];
+                        for unit in c.encode_utf16(&mut buf) {
+                            ascii.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                }
+            }
+            ascii.push('"');
+            assert_eq!(
+                string_at(ascii.as_bytes(), 0).unwrap().1,
+                text.len(),
+                "{ascii}"
+            );
+        }
+    }
 }
