@@ -360,3 +360,122 @@ fn passthrough_memory_stays_bounded() {
     assert!(max_cap <= 64 * 1024, "framer holds {max_cap} bytes");
     assert!(t.summary().output_text_bytes > 1_000_000);
 }
+
+/// One eventstream message with string headers.
+fn es_message(headers: &[(&'static str, &'static str)], payload: &'static [u8]) -> Vec<u8> {
+    use aws_smithy_eventstream::frame::write_message_to;
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    let mut m = Message::new(bytes::Bytes::from_static(payload));
+    for (name, value) in headers {
+        m = m.add_header(Header::new(*name, HeaderValue::String((*value).into())));
+    }
+    let mut out = Vec::new();
+    write_message_to(&m, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn bedrock_exception_is_recorded_and_forwarded() {
+    let input = std::fs::read(BEDROCK_TEXT).unwrap();
+    let (msgs, _, _) = eventstream_messages(&[&input]);
+    let mut stream: Vec<u8> = msgs[..10].iter().flat_map(|m| m.raw.clone()).collect();
+    stream.extend(es_message(
+        &[
+            (":message-type", "exception"),
+            (":exception-type", "throttlingException"),
+            (":content-type", "application/json"),
+        ],
+        b"{\"message\":\"Too many requests, please wait before trying again.\"}",
+    ));
+    let (out, s) = transcode(
+        Api::BedrockConverse,
+        Api::BedrockConverse,
+        &meta(false),
+        &[&stream],
+    );
+    assert_eq!(out, stream);
+    let e = s.error.unwrap();
+    assert_eq!(e.kind, hermesllm::ir::ErrorKind::RateLimit);
+    assert_eq!(e.status, 429);
+    assert!(!s.completed);
+
+    // An `error` message carries its code and message in headers.
+    let stream = es_message(
+        &[
+            (":message-type", "error"),
+            (":error-code", "InternalFailure"),
+            (":error-message", "boom"),
+        ],
+        b"",
+    );
+    let (_, s) = transcode(
+        Api::BedrockConverse,
+        Api::BedrockConverse,
+        &meta(false),
+        &[&stream],
+    );
+    let e = s.error.unwrap();
+    assert_eq!(e.message, "boom");
+    assert_eq!(e.code.as_deref(), Some("InternalFailure"));
+}
+
+#[test]
+fn upstream_error_events_are_recorded_and_forwarded() {
+    let cases: [(Api, &str); 4] = [
+        (
+            Api::OpenAiChat,
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\ndata: {\"error\":{\"message\":\"The server had an error\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
+        ),
+        (
+            Api::AnthropicMessages,
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\nevent: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+        ),
+        (
+            Api::OpenAiResponses,
+            "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\nevent: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"The model failed\"},\"usage\":null}}\n\n",
+        ),
+        (
+            Api::Gemini,
+            "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"}}]}\r\n\r\ndata: {\"error\":{\"code\":503,\"message\":\"The model is overloaded.\",\"status\":\"UNAVAILABLE\"}}\r\n\r\n",
+        ),
+    ];
+    for (api, input) in cases {
+        let (out, s) = transcode(api, api, &meta(false), &[input.as_bytes()]);
+        assert_eq!(out, input.as_bytes(), "{api}");
+        assert_eq!(s.output_text_bytes, 2, "{api}");
+        assert!(s.ended_in_error(), "{api}");
+        assert!(!s.completed, "{api}");
+    }
+    let (_, s) = transcode(
+        Api::OpenAiResponses,
+        Api::OpenAiResponses,
+        &meta(false),
+        &[cases[2].1.as_bytes()],
+    );
+    let e = s.error.unwrap();
+    assert_eq!(e.message, "The model failed");
+    assert_eq!(e.code.as_deref(), Some("server_error"));
+}
+
+#[test]
+fn reasoning_and_refusal_deltas_count() {
+    let input = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"Let me see\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"No.\"}}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"content_filter\"}]}\n\n",
+        "data: [DONE]\n\n",
+    );
+    let (out, s) = transcode(
+        Api::OpenAiChat,
+        Api::OpenAiChat,
+        &meta(false),
+        &chunks(input.as_bytes(), &[10, 90]),
+    );
+    assert_eq!(out, input.as_bytes());
+    // The reasoning (first chunk, completed in the second push) is the first token.
+    assert_eq!(s.first_token_ms, Some(chunk_time(1)));
+    assert_eq!(s.output_text_bytes, 3);
+    assert_eq!(s.stop_reason, Some(StopReason::ContentFilter));
+    assert!(s.completed);
+    assert_eq!(s.usage, None);
+}
