@@ -6,13 +6,39 @@
 //! upstream bytes --framer--> Frame --API StreamDecoder--> ir::StreamEvent --API StreamEncoder--> client bytes
 //! ```
 //!
-//! Framers accept bytes in any chunking; decoders and encoders work one frame/event at a
-//! time and keep only the state the format needs (open blocks, tool-call indexes, usage), so
-//! memory stays bounded however long the stream runs.
+//! [`Transcoder`] runs the three stages for one response (or forwards the events unchanged when
+//! both sides speak the same API) and keeps a [`StreamSummary`] for telemetry.
+//!
+//! - [`sse::SseFramer`]: Server-Sent Events after the WHATWG parsing rules.
+//! - [`eventstream::EventStreamFramer`]: AWS eventstream messages (Bedrock), checked by
+//!   `aws-smithy-eventstream`.
+//! - [`Transcoder`]: framer → `from`'s decoder → `to`'s encoder, or same-API passthrough.
+//!
+//! Framers accept bytes in any chunking and limit the size of one event; decoders and
+//! encoders work one frame/event at a time and keep only the state the format needs (open
+//! blocks, tool-call indexes, usage), so memory stays bounded however long the stream runs.
+//!
+//! # Testing
+//!
+//! `hermesllm/tests/stream_*.rs`: WHATWG cases for the SSE framer, the Bedrock captures for
+//! the eventstream framer, passthrough summaries per API, the transcoder with stand-in codecs,
+//! and chunk-split invariance (every byte offset, byte by byte, random multi-splits) through
+//! the reusable helpers of `tests/stream_util` (`assert_transcode_split_invariant(from, to,
+//! meta, input)` works for any pair). Fuzz targets for every parser are in `hermesllm/fuzz`
+//! (see its README).
 
+pub mod eventstream;
+mod sniff;
+pub mod sse;
 mod sse_write;
+mod summary;
+mod transcode;
 
+pub use eventstream::{EventStreamError, EventStreamFramer, EventStreamMessage};
+pub use sse::{SseError, SseEvent, SseFramer};
 pub use sse_write::{write_event, write_json_event};
+pub use summary::StreamSummary;
+pub use transcode::Transcoder;
 
 use crate::ir::StreamEvent;
 use crate::{DecodeError, Str};

@@ -1,0 +1,84 @@
+//! Stream throughput on the shared bench inputs (`/work/shared/bench`): the SSE and
+//! eventstream framers alone, and same-API passthrough through the transcoder.
+//!
+//! `cargo bench -p hermesllm --bench stream` (release; not on shared CI machines).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hermesllm::Api;
+use hermesllm::stream::{EventStreamFramer, SseFramer, StreamMeta, Transcoder};
+
+const CHAT: &str = "/work/shared/bench/openai-chat-stream-1000.sse";
+const BEDROCK: &str = "/work/shared/fixtures/bedrock/converse-stream-text.bin";
+const CHUNK: usize = 16 * 1024;
+
+fn framers(c: &mut Criterion) {
+    let chat = std::fs::read(CHAT).expect("bench input");
+    let bedrock = std::fs::read(BEDROCK).expect("bench input");
+    let mut g = c.benchmark_group("framer");
+    g.throughput(Throughput::Bytes(chat.len() as u64));
+    g.bench_function("sse_openai_chat_1000", |b| {
+        b.iter(|| {
+            let mut f = SseFramer::new();
+            let mut n = 0usize;
+            for chunk in chat.chunks(CHUNK) {
+                f.push(chunk);
+                while let Some(e) = f.next_event() {
+                    n += e.unwrap().data.len();
+                }
+            }
+            black_box(n)
+        });
+    });
+    g.throughput(Throughput::Bytes(bedrock.len() as u64));
+    g.bench_function("eventstream_bedrock_text", |b| {
+        b.iter(|| {
+            let mut f = EventStreamFramer::new();
+            let mut n = 0usize;
+            for chunk in bedrock.chunks(CHUNK) {
+                f.push(chunk);
+                while let Some(m) = f.next_message() {
+                    n += m.unwrap().payload.len();
+                }
+            }
+            black_box(n)
+        });
+    });
+    g.finish();
+}
+
+fn passthrough(c: &mut Criterion) {
+    let chat = std::fs::read(CHAT).expect("bench input");
+    let bedrock = std::fs::read(BEDROCK).expect("bench input");
+    let mut g = c.benchmark_group("passthrough");
+    let mut out = Vec::with_capacity(chat.len());
+    for (name, api, input, include_usage) in [
+        ("openai_chat_1000", Api::OpenAiChat, &chat, true),
+        ("openai_chat_1000_hide_usage", Api::OpenAiChat, &chat, false),
+        ("bedrock_text", Api::BedrockConverse, &bedrock, false),
+    ] {
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let meta = StreamMeta {
+                    include_usage,
+                    ..StreamMeta::default()
+                };
+                let mut t = Transcoder::new(api, api, meta);
+                out.clear();
+                for chunk in input.chunks(CHUNK) {
+                    t.push(chunk, 0, &mut out);
+                }
+                t.finish(0, &mut out);
+                black_box((out.len(), t.summary().output_text_bytes))
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, framers, passthrough);
+criterion_main!(benches);

@@ -1,0 +1,146 @@
+//! Same-API passthrough: what the [`StreamSummary`] needs, found by scanning each event's bytes
+//! rather than decoding it, and the one edit the gateway makes to a stream it forwards.
+//!
+//! Most events are content deltas; for those a few substring searches give the text length
+//! and whether a token arrived. Only the rare events that carry usage or the stop reason are
+//! deserialized (and for those, only the fields needed).
+
+mod anthropic;
+mod bedrock;
+mod gemini;
+mod json;
+mod openai_chat;
+mod openai_responses;
+
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
+use super::StreamSummary;
+use super::eventstream::EventStreamMessage;
+use crate::Api;
+use crate::ir::ApiError;
+
+/// What to do with a forwarded event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Forward its bytes unchanged.
+    Forward,
+    /// Leave it out of the client stream.
+    Drop,
+}
+
+/// Scans the events of one same-API stream.
+#[derive(Debug)]
+pub(crate) struct Sniffer {
+    api: Api,
+    /// OpenAI Chat: the client asked for the usage chunk (else the gateway added the option
+    /// and the chunk is dropped).
+    include_usage: bool,
+}
+
+impl Sniffer {
+    pub(crate) fn new(api: Api, include_usage: bool) -> Self {
+        Sniffer { api, include_usage }
+    }
+
+    /// Scans one dispatched SSE event.
+    pub(crate) fn sse(
+        &mut self,
+        event: &str,
+        data: &str,
+        now_ms: u64,
+        summary: &mut StreamSummary,
+    ) -> Verdict {
+        let d = data.as_bytes();
+        match self.api {
+            Api::OpenAiChat => openai_chat::sniff(d, self.include_usage, now_ms, summary),
+            Api::OpenAiResponses => openai_responses::sniff(event, d, now_ms, summary),
+            Api::AnthropicMessages => anthropic::sniff(event, d, now_ms, summary),
+            Api::Gemini => gemini::sniff(d, now_ms, summary),
+            Api::BedrockConverse => Verdict::Forward,
+        }
+    }
+
+    /// Scans one eventstream message.
+    pub(crate) fn eventstream(
+        &mut self,
+        message: &EventStreamMessage<'_>,
+        now_ms: u64,
+        summary: &mut StreamSummary,
+    ) -> Verdict {
+        bedrock::sniff(message, now_ms, summary);
+        Verdict::Forward
+    }
+}
+
+/// The quoted keys the sniffers search for, built once.
+struct Keys {
+    choices: Finder<'static>,
+    content: Finder<'static>,
+    content_block: Finder<'static>,
+    delta: Finder<'static>,
+    finish_reason: Finder<'static>,
+    finish_reason_camel: Finder<'static>,
+    function_call_camel: Finder<'static>,
+    id: Finder<'static>,
+    item: Finder<'static>,
+    parts: Finder<'static>,
+    reasoning: Finder<'static>,
+    reasoning_content: Finder<'static>,
+    reasoning_content_camel: Finder<'static>,
+    refusal: Finder<'static>,
+    stop_reason_camel: Finder<'static>,
+    text: Finder<'static>,
+    thought: Finder<'static>,
+    tool_calls: Finder<'static>,
+    tool_use_camel: Finder<'static>,
+    type_: Finder<'static>,
+    usage: Finder<'static>,
+    usage_metadata: Finder<'static>,
+}
+
+static KEYS: LazyLock<Keys> = LazyLock::new(|| Keys {
+    choices: Finder::new(b"\"choices\""),
+    content: Finder::new(b"\"content\""),
+    content_block: Finder::new(b"\"content_block\""),
+    delta: Finder::new(b"\"delta\""),
+    finish_reason: Finder::new(b"\"finish_reason\""),
+    finish_reason_camel: Finder::new(b"\"finishReason\""),
+    function_call_camel: Finder::new(b"\"functionCall\""),
+    id: Finder::new(b"\"id\""),
+    item: Finder::new(b"\"item\""),
+    parts: Finder::new(b"\"parts\""),
+    reasoning: Finder::new(b"\"reasoning\""),
+    reasoning_content: Finder::new(b"\"reasoning_content\""),
+    reasoning_content_camel: Finder::new(b"\"reasoningContent\""),
+    refusal: Finder::new(b"\"refusal\""),
+    stop_reason_camel: Finder::new(b"\"stopReason\""),
+    text: Finder::new(b"\"text\""),
+    thought: Finder::new(b"\"thought\""),
+    tool_calls: Finder::new(b"\"tool_calls\""),
+    tool_use_camel: Finder::new(b"\"toolUse\""),
+    type_: Finder::new(b"\"type\""),
+    usage: Finder::new(b"\"usage\""),
+    usage_metadata: Finder::new(b"\"usageMetadata\""),
+});
+
+/// Records an upstream error event decoded by the API's own error decoder.
+fn upstream_error(api: Api, status: u16, body: &[u8], summary: &mut StreamSummary) {
+    let e: ApiError<'_> = crate::translate::decode_error(api, status, body);
+    summary.record_error(&e);
+}
+
+/// Text of every string value of `key` in `d`: adds its decoded length.
+fn count_text(d: &[u8], key: &Finder<'static>, now_ms: u64, summary: &mut StreamSummary) {
+    for pos in json::values(d, key) {
+        if let Some((_, n)) = json::string_at(d, pos) {
+            summary.text(n, now_ms);
+        }
+    }
+}
+
+/// Whether the value of `key` is a non-empty string.
+fn has_string(d: &[u8], key: &Finder<'static>) -> bool {
+    json::values(d, key).any(|pos| json::string_at(d, pos).is_some_and(|(raw, _)| !raw.is_empty()))
+}

@@ -1,0 +1,396 @@
+//! [`Transcoder`]: upstream stream bytes in, client stream bytes out, incrementally.
+
+use std::fmt;
+
+use super::eventstream::{EventStreamFramer, EventStreamMessage};
+use super::sniff::{Sniffer, Verdict};
+use super::sse::{SseEvent, SseFramer};
+use super::{Frame, StreamDecode, StreamEncode, StreamMeta, StreamSummary};
+use crate::Api;
+use crate::ir::{ApiError, ErrorKind, StreamEvent};
+use crate::translate::{stream_decoder, stream_encoder};
+
+/// Transcodes one streamed response from the upstream API `from` to the client API `to`.
+///
+/// Different APIs: upstream bytes are framed (SSE or AWS eventstream), decoded by `from`'s
+/// [`StreamDecode`] into internal events, and written by `to`'s [`StreamEncode`].
+///
+/// Same API (passthrough): each event's original bytes are forwarded without re-serialising,
+/// comments and keep-alives included. The only edit: for OpenAI Chat, when the client did not
+/// ask for usage (`meta.include_usage == false`), the usage-only chunk (`"choices": []`) that
+/// the gateway requested for itself is dropped. Events are scanned, not parsed, for the
+/// [`StreamSummary`]; only those carrying usage or the stop reason are parsed.
+///
+/// # Call contract
+///
+/// - Call [`push`](Transcoder::push) with each chunk of the upstream body as it arrives, in
+///   any chunking; it appends whatever client bytes are ready to `out` (possibly none). The
+///   output does not depend on how the input was split.
+/// - Call [`finish`](Transcoder::finish) once when the upstream body ends; it appends the
+///   stream's closing bytes. A stream cut short ends with the client API's error event
+///   (passthrough forwards the bytes as they came and records the truncation in the
+///   summary only).
+/// - After an error (an upstream error event, a malformed or oversized frame) the encoder has
+///   written the error event and nothing more is written: later calls append nothing.
+/// - `now_ms` is the caller's clock, used only for the summary's times.
+///
+/// Memory is bounded by the framers' limits (an event larger than 4 MiB is an error) plus the
+/// encoders' small per-block state.
+pub struct Transcoder<'m> {
+    from: Api,
+    to: Api,
+    framer: Framer,
+    path: Path<'m>,
+    summary: StreamSummary,
+    ended: bool,
+}
+
+enum Framer {
+    Sse(SseFramer),
+    EventStream(EventStreamFramer),
+}
+
+enum Path<'m> {
+    Translate {
+        decoder: Box<dyn StreamDecode>,
+        encoder: Box<dyn StreamEncode + 'm>,
+    },
+    Passthrough {
+        sniffer: Sniffer,
+        /// Kept to build an encoder for the error event should the framing fail.
+        meta: Option<StreamMeta<'m>>,
+    },
+}
+
+impl fmt::Debug for Transcoder<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transcoder")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("passthrough", &self.is_passthrough())
+            .field("summary", &self.summary)
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'m> Transcoder<'m> {
+    /// A transcoder from the upstream API `from` to the client API `to`. `meta` supplies what
+    /// the client stream needs and the upstream may lack (id, creation time, model) and
+    /// whether an OpenAI Chat client asked for the usage chunk.
+    pub fn new(from: Api, to: Api, meta: StreamMeta<'m>) -> Self {
+        let framer = if from.streams_sse() {
+            Framer::Sse(SseFramer::new())
+        } else {
+            Framer::EventStream(EventStreamFramer::new())
+        };
+        let path = if from == to {
+            Path::Passthrough {
+                sniffer: Sniffer::new(from, meta.include_usage),
+                meta: Some(meta),
+            }
+        } else {
+            Path::Translate {
+                decoder: stream_decoder(from),
+                encoder: stream_encoder(to, meta),
+            }
+        };
+        Transcoder {
+            from,
+            to,
+            framer,
+            path,
+            summary: StreamSummary::default(),
+            ended: false,
+        }
+    }
+
+    /// A transcoder with given codecs instead of the APIs' own (always translates, even when
+    /// `from == to`): for tests, and for callers that wrap a codec. `from` chooses the framer
+    /// and `to` the content type.
+    pub fn with_codecs(
+        from: Api,
+        to: Api,
+        decoder: Box<dyn StreamDecode>,
+        encoder: Box<dyn StreamEncode + 'm>,
+    ) -> Self {
+        let mut t = Transcoder::new(from, to, StreamMeta::default());
+        t.path = Path::Translate { decoder, encoder };
+        t
+    }
+
+    /// Sets the limit on one upstream event's size (SSE event or eventstream message; default
+    /// 4 MiB). Call before the first [`push`](Transcoder::push); an event over the limit ends
+    /// the stream with an error event.
+    #[must_use]
+    pub fn with_max_event_size(mut self, max: usize) -> Self {
+        self.framer = if self.from.streams_sse() {
+            Framer::Sse(SseFramer::with_max_event_size(max))
+        } else {
+            Framer::EventStream(EventStreamFramer::with_max_message_size(max))
+        };
+        self
+    }
+
+    /// Feeds a chunk of the upstream body, appending the client bytes now ready to `out`.
+    pub fn push(&mut self, bytes: &[u8], now_ms: u64, out: &mut Vec<u8>) {
+        if self.ended {
+            return;
+        }
+        if self.summary.first_byte_ms.is_none() && !bytes.is_empty() {
+            self.summary.first_byte_ms = Some(now_ms);
+        }
+        match &mut self.framer {
+            Framer::Sse(f) => f.push(bytes),
+            Framer::EventStream(f) => f.push(bytes),
+        }
+        self.pump(now_ms, out);
+    }
+
+    /// The upstream body ended: appends the end of the client stream to `out`.
+    pub fn finish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
+        if self.ended {
+            return;
+        }
+        if let Framer::Sse(f) = &mut self.framer {
+            f.finish();
+        }
+        self.pump(now_ms, out);
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        let Transcoder {
+            framer,
+            path,
+            summary,
+            ..
+        } = self;
+        match path {
+            Path::Translate { decoder, encoder } => {
+                let mut stopped = false;
+                decoder.finish(&mut |e| {
+                    emit(&e, encoder.as_mut(), summary, out, now_ms, &mut stopped)
+                });
+            }
+            Path::Passthrough { .. } => {
+                // An unterminated tail is forwarded as received, as a direct connection would.
+                out.extend_from_slice(match framer {
+                    Framer::Sse(f) => f.pending(),
+                    Framer::EventStream(f) => f.pending(),
+                });
+                if !summary.completed {
+                    summary.record_error(&upstream_error(
+                        "upstream stream ended before its final event".to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// What the stream carried so far.
+    pub fn summary(&self) -> &StreamSummary {
+        &self.summary
+    }
+
+    /// The summary, consuming the transcoder.
+    pub fn into_summary(self) -> StreamSummary {
+        self.summary
+    }
+
+    /// Whether the client stream is complete (finished, or ended by an error): nothing more
+    /// will be written.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Bytes of memory the framer holds, for memory-bound checks.
+    pub fn buffer_capacity(&self) -> usize {
+        match &self.framer {
+            Framer::Sse(f) => f.buffer_capacity(),
+            Framer::EventStream(f) => f.buffer_capacity(),
+        }
+    }
+
+    /// Whether events are forwarded as received (`from == to`).
+    pub fn is_passthrough(&self) -> bool {
+        matches!(self.path, Path::Passthrough { .. })
+    }
+
+    /// The `Content-Type` of the client stream.
+    pub fn content_type(&self) -> &'static str {
+        if self.to.streams_sse() {
+            "text/event-stream"
+        } else {
+            "application/vnd.amazon.eventstream"
+        }
+    }
+
+    /// Moves every complete upstream frame through to `out`.
+    fn pump(&mut self, now_ms: u64, out: &mut Vec<u8>) {
+        let Transcoder {
+            from,
+            to,
+            framer,
+            path,
+            summary,
+            ended,
+        } = self;
+        while !*ended {
+            let Some(item) = next_item(framer) else {
+                return;
+            };
+            match (item, &mut *path) {
+                (Item::Failed(message), path) => {
+                    let e =
+                        upstream_error(format!("malformed {from} stream from upstream: {message}"));
+                    let mut stopped = false;
+                    match path {
+                        Path::Translate { encoder, .. } => {
+                            emit(
+                                &StreamEvent::Error(e),
+                                encoder.as_mut(),
+                                summary,
+                                out,
+                                now_ms,
+                                &mut stopped,
+                            );
+                        }
+                        Path::Passthrough { meta, .. } => {
+                            let mut encoder = stream_encoder(*to, meta.take().unwrap_or_default());
+                            emit(
+                                &StreamEvent::Error(e),
+                                encoder.as_mut(),
+                                summary,
+                                out,
+                                now_ms,
+                                &mut stopped,
+                            );
+                        }
+                    }
+                    *ended = true;
+                }
+                (Item::Sse(ev), Path::Passthrough { sniffer, .. }) => {
+                    let verdict = if ev.dispatched {
+                        summary.frames += 1;
+                        sniffer.sse(ev.event, ev.data, now_ms, summary)
+                    } else {
+                        Verdict::Forward
+                    };
+                    if verdict == Verdict::Forward {
+                        out.extend_from_slice(ev.raw);
+                    }
+                }
+                (Item::EventStream(m), Path::Passthrough { sniffer, .. }) => {
+                    summary.frames += 1;
+                    if sniffer.eventstream(&m, now_ms, summary) == Verdict::Forward {
+                        out.extend_from_slice(m.raw);
+                    }
+                }
+                (Item::Sse(ev), Path::Translate { decoder, encoder }) => {
+                    if ev.dispatched {
+                        summary.frames += 1;
+                        *ended = decode(
+                            *from,
+                            &ev.frame(),
+                            decoder.as_mut(),
+                            encoder.as_mut(),
+                            summary,
+                            out,
+                            now_ms,
+                        );
+                    }
+                }
+                (Item::EventStream(m), Path::Translate { decoder, encoder }) => {
+                    summary.frames += 1;
+                    *ended = decode(
+                        *from,
+                        &m.frame(),
+                        decoder.as_mut(),
+                        encoder.as_mut(),
+                        summary,
+                        out,
+                        now_ms,
+                    );
+                }
+            }
+        }
+    }
+}
+
+enum Item<'a> {
+    Sse(SseEvent<'a>),
+    EventStream(EventStreamMessage<'a>),
+    Failed(String),
+}
+
+fn next_item(framer: &mut Framer) -> Option<Item<'_>> {
+    Some(match framer {
+        Framer::Sse(f) => match f.next_block()? {
+            Ok(ev) => Item::Sse(ev),
+            Err(e) => Item::Failed(e.to_string()),
+        },
+        Framer::EventStream(f) => match f.next_message()? {
+            Ok(m) => Item::EventStream(m),
+            Err(e) => Item::Failed(e.to_string()),
+        },
+    })
+}
+
+/// Decodes one frame and encodes the events it yields; a decode error becomes the stream's
+/// error event. Returns whether the stream has ended.
+fn decode(
+    from: Api,
+    frame: &Frame<'_>,
+    decoder: &mut dyn StreamDecode,
+    encoder: &mut dyn StreamEncode,
+    summary: &mut StreamSummary,
+    out: &mut Vec<u8>,
+    now_ms: u64,
+) -> bool {
+    let mut stopped = false;
+    let result = decoder.decode(frame, &mut |e| {
+        emit(&e, encoder, summary, out, now_ms, &mut stopped)
+    });
+    if let Err(err) = result
+        && !stopped
+    {
+        let e = upstream_error(format!("malformed {from} stream from upstream: {err}"));
+        emit(
+            &StreamEvent::Error(e),
+            encoder,
+            summary,
+            out,
+            now_ms,
+            &mut stopped,
+        );
+    }
+    stopped
+}
+
+/// Encodes one event unless the stream has already ended; an error or the end of the stream
+/// ends it.
+fn emit(
+    event: &StreamEvent<'_>,
+    encoder: &mut dyn StreamEncode,
+    summary: &mut StreamSummary,
+    out: &mut Vec<u8>,
+    now_ms: u64,
+    stopped: &mut bool,
+) {
+    if *stopped {
+        return;
+    }
+    summary.observe(event, now_ms);
+    encoder.encode(event, out);
+    if matches!(event, StreamEvent::Error(_) | StreamEvent::Done) {
+        *stopped = true;
+    }
+}
+
+/// An error the upstream caused mid-stream (502: the gateway got a bad answer).
+fn upstream_error(message: String) -> ApiError<'static> {
+    let mut e = ApiError::new(ErrorKind::Server, message);
+    e.status = 502;
+    e
+}
