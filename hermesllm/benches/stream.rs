@@ -1,4 +1,4 @@
-//! Stream throughput on the shared bench inputs (`/work/shared/bench`): the SSE and
+//! Stream throughput on the shared bench inputs (`../shared/bench` beside the checkout): the SSE and
 //! eventstream framers alone, and same-API passthrough through the transcoder.
 //!
 //! `cargo bench -p hermesllm --bench stream` (release; not on shared CI machines).
@@ -11,8 +11,14 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hermesllm::Api;
 use hermesllm::stream::{EventStreamFramer, SseFramer, StreamMeta, Transcoder};
 
-const CHAT: &str = "/work/shared/bench/openai-chat-stream-1000.sse";
-const BEDROCK: &str = "/work/shared/fixtures/bedrock/converse-stream-text.bin";
+const CHAT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/bench/openai-chat-stream-1000.sse"
+);
+const BEDROCK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bedrock/converse-stream-text.bin"
+);
 const CHUNK: usize = 16 * 1024;
 
 fn framers(c: &mut Criterion) {

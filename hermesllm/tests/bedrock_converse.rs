@@ -1475,7 +1475,11 @@ mod streams {
     }
 
     fn capture(name: &str) -> Vec<OwnedFrame> {
-        let path = Path::new("/work/shared/fixtures/bedrock").join(name);
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/bedrock"
+        ))
+        .join(name);
         frames_from_bytes(&fs::read(path).unwrap())
     }
 

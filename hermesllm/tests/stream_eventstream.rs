@@ -8,8 +8,14 @@ mod stream_util;
 use hermesllm::stream::{EventStreamError, EventStreamFramer, Frame};
 use stream_util::{assert_split_invariant, eventstream_messages};
 
-const TEXT: &str = "/work/shared/fixtures/bedrock/converse-stream-text.bin";
-const TOOLS: &str = "/work/shared/fixtures/bedrock/converse-stream-tools.bin";
+const TEXT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bedrock/converse-stream-text.bin"
+);
+const TOOLS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bedrock/converse-stream-tools.bin"
+);
 
 #[test]
 fn text_capture_frames() {

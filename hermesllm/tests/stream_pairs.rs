@@ -38,7 +38,6 @@ fn every_pair_is_split_invariant_and_well_framed() {
 }
 
 #[test]
-#[ignore = "needs the per-API stream codecs, merged later"]
 fn every_client_sees_the_same_summary() {
     for (from, name, input) in upstream_fixtures() {
         let (_, reference) = transcode(from, from, &meta(), &[&input]);

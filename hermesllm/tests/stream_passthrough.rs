@@ -15,9 +15,18 @@ use stream_util::{
     transcode,
 };
 
-const BENCH: &str = "/work/shared/bench/openai-chat-stream-1000.sse";
-const BEDROCK_TEXT: &str = "/work/shared/fixtures/bedrock/converse-stream-text.bin";
-const BEDROCK_TOOLS: &str = "/work/shared/fixtures/bedrock/converse-stream-tools.bin";
+const BENCH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/bench/openai-chat-stream-1000.sse"
+);
+const BEDROCK_TEXT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bedrock/converse-stream-text.bin"
+);
+const BEDROCK_TOOLS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/fixtures/bedrock/converse-stream-tools.bin"
+);
 
 fn meta(include_usage: bool) -> StreamMeta<'static> {
     StreamMeta {

@@ -198,7 +198,11 @@ fn any_chunking_gives_the_same_blocks() {
 
 #[test]
 fn openai_bench_stream_any_chunking() {
-    let input = std::fs::read("/work/shared/bench/openai-chat-stream-1000.sse").unwrap();
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/bench/openai-chat-stream-1000.sse"
+    ))
+    .unwrap();
     let (blocks, err, tail) = assert_split_invariant(&input, (0..2000).step_by(7), 20, sse_blocks);
     assert_eq!(err, None);
     assert!(tail.is_empty());

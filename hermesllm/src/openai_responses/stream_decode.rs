@@ -308,6 +308,20 @@ impl StreamDecode for StreamDecoder {
             }
             "response.output_text.delta" | "response.refusal.delta" => {
                 let kind = Kind::Part(ev.content_index.unwrap_or(0));
+                // Some compatible servers skip `content_part.added`: the first delta opens
+                // the part, so no text is lost.
+                if let (None, Some(oi)) = (self.find(ev.output_index, kind), ev.output_index) {
+                    let block = if ev.kind.as_str() == "response.refusal.delta" {
+                        BlockStart::Refusal
+                    } else {
+                        BlockStart::Text
+                    };
+                    if !self.announced.contains(&oi) {
+                        self.announced.push(oi);
+                    }
+                    let index = self.start(oi, kind);
+                    emit(StreamEvent::BlockStart { index, block });
+                }
                 if let (Some(o), Some(d)) = (self.find(ev.output_index, kind), ev.delta) {
                     o.has_content = true;
                     emit(StreamEvent::Delta {

@@ -306,7 +306,11 @@ pub fn upstream_fixtures() -> Vec<(Api, &'static str, Vec<u8>)> {
     v.push((
         Api::BedrockConverse,
         "converse-stream-text.bin",
-        std::fs::read("/work/shared/fixtures/bedrock/converse-stream-text.bin").unwrap(),
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/bedrock/converse-stream-text.bin"
+        ))
+        .unwrap(),
     ));
     v
 }
