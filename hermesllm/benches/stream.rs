@@ -86,5 +86,55 @@ fn passthrough(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, framers, passthrough);
+/// Runs `input` through a `from` → `to` transcoder in `CHUNK`-sized pushes.
+fn run(from: Api, to: Api, input: &[u8], out: &mut Vec<u8>) -> usize {
+    let meta = StreamMeta {
+        id: "chatcmpl-bench".into(),
+        created: 1_749_513_600,
+        model: "bench-model".into(),
+        include_usage: true,
+    };
+    let mut t = Transcoder::new(from, to, meta);
+    out.clear();
+    for chunk in input.chunks(CHUNK) {
+        t.push(chunk, 0, out);
+    }
+    t.finish(0, out);
+    out.len()
+}
+
+fn transcode(c: &mut Criterion) {
+    let chat = std::fs::read(CHAT).expect("bench input");
+    let bedrock = std::fs::read(BEDROCK).expect("bench input");
+    // The same 1,000-event stream as Anthropic and Gemini would send it, rendered by our own
+    // encoders, so every direction works on the same content.
+    let mut anthropic = Vec::new();
+    run(
+        Api::OpenAiChat,
+        Api::AnthropicMessages,
+        &chat,
+        &mut anthropic,
+    );
+    let mut gemini = Vec::new();
+    run(Api::OpenAiChat, Api::Gemini, &chat, &mut gemini);
+
+    let mut g = c.benchmark_group("transcode");
+    let mut out = Vec::with_capacity(chat.len() * 2);
+    for (from, to, input) in [
+        (Api::OpenAiChat, Api::AnthropicMessages, &chat),
+        (Api::AnthropicMessages, Api::OpenAiChat, &anthropic),
+        (Api::BedrockConverse, Api::OpenAiChat, &bedrock),
+        (Api::Gemini, Api::AnthropicMessages, &gemini),
+        (Api::OpenAiChat, Api::OpenAiResponses, &chat),
+        (Api::OpenAiChat, Api::BedrockConverse, &chat),
+    ] {
+        g.throughput(Throughput::Bytes(input.len() as u64));
+        g.bench_function(format!("{from}_to_{to}"), |b| {
+            b.iter(|| black_box(run(from, to, black_box(input), &mut out)));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, framers, passthrough, transcode);
 criterion_main!(benches);

@@ -21,8 +21,9 @@ pub struct RequestEdits<'e> {
     /// Replace the body's `model` with this (the provider's model id after alias
     /// resolution). Ignored for APIs that carry the model in the path.
     pub model: Option<&'e str>,
-    /// Ensure `stream_options.include_usage: true` (OpenAI Chat streams report usage only
-    /// then; the gateway needs it for rate limits and telemetry).
+    /// Ensure `stream_options.include_usage: true` when the body asks for a stream (OpenAI
+    /// Chat streams report usage only then, and the gateway needs it for rate limits and
+    /// telemetry). Non-streaming bodies are left alone: OpenAI rejects `stream_options` there.
     pub include_stream_usage: bool,
     /// Top-level keys to remove (gateway-only fields such as `routing_preferences`).
     pub remove: &'e [&'e str],
@@ -43,7 +44,10 @@ pub fn edit_request(body: &[u8], edits: &RequestEdits<'_>) -> Result<Vec<u8>, De
         set(&mut fields, "model", &model_json);
     }
     let options_json;
-    if edits.include_stream_usage {
+    let streaming = fields
+        .iter()
+        .any(|(k, v)| k.as_str() == "stream" && v.get() == "true");
+    if edits.include_stream_usage && streaming {
         let existing = fields
             .iter()
             .find(|(k, _)| k.as_str() == "stream_options")
@@ -144,7 +148,7 @@ mod tests {
 
     #[test]
     fn merges_into_existing_stream_options_and_removes_keys() {
-        let body = br#"{"stream_options":{"x":1,"include_usage":false},"routing_preferences":[]}"#;
+        let body = br#"{"stream_options":{"x":1,"include_usage":false},"routing_preferences":[],"stream":true}"#;
         let out = edit_request(
             body,
             &RequestEdits {
@@ -156,8 +160,19 @@ mod tests {
         .unwrap();
         assert_eq!(
             std::str::from_utf8(&out).unwrap(),
-            r#"{"stream_options":{"x":1,"include_usage":true}}"#
+            r#"{"stream_options":{"x":1,"include_usage":true},"stream":true}"#
         );
+    }
+
+    #[test]
+    fn leaves_non_streaming_bodies_without_stream_options() {
+        let body = br#"{"model":"a","stream":false}"#;
+        let edits = RequestEdits {
+            model: None,
+            include_stream_usage: true,
+            remove: &[],
+        };
+        assert_eq!(edit_request(body, &edits).unwrap(), body.to_vec());
     }
 
     #[test]

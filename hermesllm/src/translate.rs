@@ -143,18 +143,13 @@ pub fn translate_request(
     upstream_model: Option<&str>,
 ) -> Result<Translation, TranslateError> {
     if from == to {
-        let stream = if from.model_in_path() {
-            false
-        } else {
-            passthrough::is_stream(body)?
-        };
         let edits = RequestEdits {
             model: if to.model_in_path() {
                 None
             } else {
                 upstream_model
             },
-            include_stream_usage: stream && to == Api::OpenAiChat,
+            include_stream_usage: to == Api::OpenAiChat,
             remove: &[],
         };
         let body = passthrough::edit_request(body, &edits)?;
