@@ -9,5 +9,6 @@
 //!   [`config::Config`] with every problem reported by path and position.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod config;

@@ -16,6 +16,7 @@
 //! What a translation cannot carry is returned as data ([`Losses`]), never logged.
 
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod api;
 pub mod codec;
