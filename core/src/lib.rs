@@ -7,8 +7,13 @@
 //!
 //! - [`config`]: Plano's `plano_config.yaml`, loaded unchanged and validated into a typed
 //!   [`config::Config`] with every problem reported by path and position.
+//! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
+//!   in-memory store.
+//! - [`time`]: time as an input ([`time::Clock`]).
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod kv;
+pub mod time;
