@@ -41,8 +41,13 @@ pub fn upstream_url(
                 (origin, path.to_owned())
             } else {
                 let suffix = api_suffix(endpoint.api, path);
+                let default_prefix = path.strip_suffix(suffix).unwrap_or("");
                 if prefix.ends_with(suffix) && !suffix.is_empty() {
                     (origin, prefix.to_owned())
+                } else if starts_with_segments(default_prefix, prefix) {
+                    // `.../v1beta` for Gemini's `/v1beta/openai`, `.../openai` for Groq's
+                    // `/openai/v1`: the user named the start of the default prefix.
+                    (origin, path.to_owned())
                 } else {
                     (origin, format!("{prefix}{suffix}"))
                 }
@@ -71,6 +76,12 @@ pub fn upstream_url(
     } else {
         format!("{origin}{path}?{query}")
     })
+}
+
+/// Whether `path` begins with the segments of `prefix`.
+fn starts_with_segments(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The API's own part of a rendered endpoint path: what a `base_url` prefix is joined to.
