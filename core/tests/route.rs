@@ -244,6 +244,8 @@ model_aliases:
     target: mini
   smart:
     target: anthropic/claude-sonnet-4-5
+  grok:
+    target: xai/grok-4-fast
 ";
 
 fn secrets() -> BTreeMap<String, String> {
@@ -293,6 +295,11 @@ fn resolution_order() {
     assert_eq!(
         r(Some("xai/grok-4"), None),
         (s("xai/*"), s("grok-4"), Resolution::Wildcard)
+    );
+    // An alias to a model covered by a wildcard forwards that model.
+    assert_eq!(
+        r(Some("grok"), None),
+        (s("xai/*"), s("grok-4-fast"), Resolution::Alias)
     );
     // Unknown model: the hint names a provider, then the default applies.
     assert_eq!(
@@ -378,6 +385,7 @@ fn model_listings() {
             {"id": "mini", "object": "model", "created": 0, "owned_by": "openai"},
             {"id": "fast", "object": "model", "created": 0, "owned_by": "openai"},
             {"id": "smart", "object": "model", "created": 0, "owned_by": "anthropic"},
+            {"id": "grok", "object": "model", "created": 0, "owned_by": "xai"},
         ]})
     );
     let anthropic: serde_json::Value =
@@ -395,16 +403,65 @@ fn model_listings() {
             "anthropic/claude-sonnet-4-5",
             "mini",
             "fast",
-            "smart"
+            "smart",
+            "grok"
         ]
     );
     assert_eq!(anthropic["data"][0]["type"], "model");
     assert_eq!(anthropic["first_id"], "openai/gpt-4o");
-    assert_eq!(anthropic["last_id"], "smart");
+    assert_eq!(anthropic["last_id"], "grok");
     assert_eq!(anthropic["has_more"], false);
     // Deterministic: the same bytes every time.
     assert_eq!(
         models_body(&c, ModelsShape::OpenAi),
         models_body(&c, ModelsShape::OpenAi)
     );
+}
+
+/// Deterministic pseudo-random targets never panic and always give a route or an error.
+#[test]
+fn random_targets_never_panic() {
+    let alphabet: Vec<char> = "/%:?&=+#abcmv1-_.~ \u{e9}0F".chars().collect();
+    let pieces = [
+        "/v1/",
+        "/v1beta/models/",
+        ":generateContent",
+        ":streamGenerateContent",
+        "/model/",
+        "/converse",
+        "/converse-stream",
+        "/responses/",
+        "%3A",
+        "%2F",
+        "%",
+        "?alt=sse",
+        "&key=",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..20_000 {
+        let mut target = String::new();
+        for _ in 0..next() % 8 {
+            if next() % 2 == 0 {
+                target.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            } else {
+                target.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+        }
+        let method = ["GET", "POST", "DELETE", "PATCH"][(next() % 4) as usize];
+        match classify(method, &target, &[]) {
+            Ok(route) => {
+                let _ = route.api();
+            }
+            Err(e) => {
+                assert!(matches!(e.status(), 400 | 404 | 405), "{target}");
+                let _ = e.to_api_error();
+            }
+        }
+    }
 }

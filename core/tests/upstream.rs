@@ -1083,3 +1083,44 @@ fn secrets_never_in_debug_or_errors() {
     }
     assert!(!format!("{creds:?}").contains(AWS_SECRET));
 }
+
+/// A Bedrock client naming an inference-profile ARN: classified, resolved and sent on with
+/// the same encoding it arrived with.
+#[test]
+fn bedrock_arn_end_to_end() {
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0";
+    let encoded = "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-sonnet-4-20250514-v1%3A0";
+    let c = one(&format!(
+        "  - model: \"amazon_bedrock/{arn}\"\n    access_key: $BEDROCK_TOKEN\n    base_url: https://bedrock-runtime.us-east-1.amazonaws.com\n"
+    ));
+    let Ok(Route::Generate(g)) =
+        classify("POST", &format!("/model/{encoded}/converse-stream"), &[])
+    else {
+        panic!()
+    };
+    let r = resolve_model(&c, g.model.as_deref(), None).unwrap();
+    assert_eq!(r.how, plano_core::route::Resolution::BareModel);
+    let meta = g.meta();
+    let body = br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"inferenceConfig":{"maxTokens":64}}"#;
+    let req = build(&UpstreamInput {
+        provider: r.provider,
+        upstream_model: r.upstream_model,
+        client_api: g.api,
+        meta: &meta,
+        stream: g.stream,
+        client_headers: &[],
+        query_key: None,
+        body,
+        span_id: None,
+        aws: None,
+        now_ms: 0,
+    })
+    .unwrap();
+    assert_eq!(
+        req.url,
+        format!("https://bedrock-runtime.us-east-1.amazonaws.com/model/{encoded}/converse-stream")
+    );
+    assert!(req.passthrough);
+    let sent: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(sent["inferenceConfig"]["maxTokens"], 64);
+}

@@ -160,6 +160,11 @@ impl RouteError {
         }
     }
 
+    /// Always the client: the request itself is wrong.
+    pub fn fault(&self) -> crate::upstream::Fault {
+        crate::upstream::Fault::Client
+    }
+
     /// Always `false`: the request itself is wrong.
     pub fn is_retryable(&self) -> bool {
         false

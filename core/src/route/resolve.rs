@@ -79,6 +79,11 @@ impl ResolveError {
         e
     }
 
+    /// Always the client: it names a model the gateway does not serve.
+    pub fn fault(&self) -> crate::upstream::Fault {
+        crate::upstream::Fault::Client
+    }
+
     /// Always `false`: the request itself names nothing the gateway serves.
     pub fn is_retryable(&self) -> bool {
         false
