@@ -143,6 +143,13 @@ pub enum UpstreamError {
     /// The body could not be decoded, or the upstream API cannot express it (client).
     #[error(transparent)]
     Translate(#[from] TranslateError),
+    /// The provider's catalog entry lists no API (gateway; the catalog's own tests rule it
+    /// out).
+    #[error("provider `{provider}` has no endpoint in the catalog")]
+    NoEndpoint {
+        /// Provider name.
+        provider: String,
+    },
     /// Neither the config nor the catalog gives the provider a URL (gateway).
     #[error("provider `{provider}` has no base_url")]
     NoBaseUrl {
@@ -232,13 +239,16 @@ pub fn build(input: &UpstreamInput<'_>) -> Result<UpstreamRequest, UpstreamError
     let endpoint = provider
         .spec
         .endpoint_for_client(client_api)
-        .ok_or_else(|| UpstreamError::NoBaseUrl {
+        .ok_or_else(|| UpstreamError::NoEndpoint {
             provider: provider.name.clone(),
         })?;
     let api = endpoint.api;
     let sigv4 = matches!(endpoint.auth, Auth::SigV4 { .. })
         && !provider.passthrough_auth
-        && provider.access_key.is_none();
+        && provider
+            .access_key
+            .as_ref()
+            .is_none_or(|k| k.expose().is_empty());
     let region = bedrock_region(provider, aws);
     let url = upstream_url(
         provider,
