@@ -10,10 +10,16 @@
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
 //! - [`time`]: time as an input ([`time::Clock`]).
+//! - [`route`]: the client side: which API and endpoint a request is, which provider serves
+//!   its model, the `/v1/models` listings.
+//! - [`upstream`]: the upstream request for a resolved provider: URL, credentials (SigV4
+//!   included), headers and translated body.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod kv;
+pub mod route;
 pub mod time;
+pub mod upstream;
