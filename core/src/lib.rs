@@ -9,6 +9,8 @@
 //!   [`config::Config`] with every problem reported by path and position.
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
+//! - [`state`]: OpenAI Responses conversation state (`previous_response_id`, `GET`/`DELETE`
+//!   `/v1/responses/{id}`) for upstreams that keep none.
 //! - [`time`]: time as an input ([`time::Clock`]).
 
 #![warn(missing_docs)]
@@ -16,4 +18,5 @@
 
 pub mod config;
 pub mod kv;
+pub mod state;
 pub mod time;
