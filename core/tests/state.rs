@@ -671,3 +671,82 @@ fn store_outages_are_retryable_and_do_not_leak_details() {
     .unwrap_err();
     assert!(err.is_retryable());
 }
+
+/// Deterministic pseudo-random bytes (no dependency, same sequence on every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn corrupt(&mut self, base: &[u8]) -> Vec<u8> {
+        let mut v = base.to_vec();
+        match self.next() % 3 {
+            0 => v.truncate((self.next() as usize) % (base.len() + 1)),
+            _ => {
+                for _ in 0..1 + self.next() % 4 {
+                    let i = (self.next() as usize) % v.len().max(1);
+                    if let Some(b) = v.get_mut(i) {
+                        const POOL: &[u8] = b"{}[]\",:0a\\ \x00\xff";
+                        *b = POOL[(self.next() as usize) % POOL.len()];
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+#[test]
+fn corrupted_inputs_never_panic() {
+    let clock = ManualClock::new(T0);
+    let kv = MemoryKv::new(&clock);
+    let body1 = format!(r#"{{"model":"m","input":[{USER2}],"tools":{TOOLS}}}"#);
+    let resp = response("resp_p", &format!("[{MSG1},{FC}]"));
+    ready(state::save(
+        &kv,
+        body1.as_bytes(),
+        resp.as_bytes(),
+        &opts(),
+        T0,
+    ))
+    .unwrap();
+    let stored = ready(state::load(&kv, "resp_p", T0)).unwrap();
+    let value = ready(kv.get("resp:resp_p")).unwrap().unwrap().value;
+    let body2 = format!(
+        r#"{{"model":"m","previous_response_id":"resp_p","input":[{FCO}],"x":[1,{{"y":null}}]}}"#
+    );
+
+    let mut rng = Lcg(7);
+    let (mut expanded, mut loaded) = (0, 0);
+    for _ in 0..3000 {
+        let b = rng.corrupt(body2.as_bytes());
+        let _ = state::inspect(&b);
+        if let Ok(out) = state::expand_request(&b, &stored) {
+            expanded += 1;
+            // Whatever was accepted comes out as JSON.
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap();
+        }
+        let r = rng.corrupt(resp.as_bytes());
+        let _ = ready(state::save(
+            &kv,
+            &rng.corrupt(body1.as_bytes()),
+            &r,
+            &opts(),
+            T0,
+        ));
+
+        let v = rng.corrupt(&value);
+        ready(kv.put("resp:resp_p", &v, None)).unwrap();
+        if ready(state::load(&kv, "resp_p", T0)).is_ok() {
+            loaded += 1;
+        }
+        let _ = ready(state::get_response(&kv, "resp_p", T0));
+    }
+    assert!(expanded > 0 && loaded > 0, "{expanded} {loaded}");
+}

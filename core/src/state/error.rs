@@ -44,6 +44,12 @@ pub enum ExpandError {
     /// `previous_response_id` is not a string.
     #[error("`previous_response_id` must be a string")]
     InvalidPreviousId,
+    /// Both `previous_response_id` and `conversation` are given.
+    #[error(
+        "Mutually exclusive parameters. Ensure you are only providing one of: \
+         'previous_response_id' or 'conversation'."
+    )]
+    ConversationConflict,
     /// `store` is not a boolean.
     #[error("`store` must be a boolean")]
     InvalidStore,
@@ -71,22 +77,26 @@ impl ExpandError {
         false
     }
 
-    /// The error to answer the client with (OpenAI shape: 400 `invalid_request_error`).
+    /// The error to answer the client with: 400 `invalid_request_error` naming the
+    /// offending parameter, as OpenAI does (a [`Mismatch`](ExpandError::Mismatch) is the
+    /// gateway's own bug: 500 `server_error`).
     pub fn api_error(&self) -> ApiError<'static> {
-        let param = match self {
-            ExpandError::NotAnObject(_) | ExpandError::Mismatch { .. } => None,
-            ExpandError::InvalidInput => Some("input"),
-            ExpandError::InvalidPreviousId => Some("previous_response_id"),
-            ExpandError::InvalidStore => Some("store"),
+        let (param, code) = match self {
+            ExpandError::Mismatch { .. } => {
+                return ApiError::new(
+                    ErrorKind::Server,
+                    "The gateway failed to restore the conversation state.",
+                );
+            }
+            ExpandError::NotAnObject(_) => (None, None),
+            ExpandError::InvalidInput => (Some("input"), None),
+            ExpandError::InvalidPreviousId => (Some("previous_response_id"), None),
+            ExpandError::ConversationConflict => (None, Some("mutually_exclusive_parameters")),
+            ExpandError::InvalidStore => (Some("store"), None),
         };
-        if let ExpandError::Mismatch { .. } = self {
-            return ApiError::new(
-                ErrorKind::Server,
-                "The gateway failed to restore the conversation state.",
-            );
-        }
         let mut err = ApiError::new(ErrorKind::InvalidRequest, Str::from(self.to_string()));
         err.param = param.map(Str::borrowed);
+        err.code = code.map(Str::borrowed);
         err
     }
 }

@@ -310,6 +310,8 @@ pub(super) struct RequestHead<'a> {
     store: Option<&'a RawValue>,
     #[serde(borrow, default)]
     model: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    conversation: Option<&'a RawValue>,
 }
 
 impl<'a> RequestHead<'a> {
@@ -317,9 +319,11 @@ impl<'a> RequestHead<'a> {
         object(body).map_err(ExpandError::NotAnObject)
     }
 
+    /// `previous_response_id`, which OpenAI refuses alongside `conversation`.
     pub(super) fn previous_response_id(&self) -> Result<Option<String>, ExpandError> {
         match self.previous_response_id {
             None => Ok(None),
+            Some(_) if self.conversation.is_some() => Err(ExpandError::ConversationConflict),
             Some(raw) => serde_json::from_str::<String>(raw.get())
                 .map(Some)
                 .map_err(|_| ExpandError::InvalidPreviousId),
