@@ -53,6 +53,10 @@ enum State {
 /// [`finish`](Self::finish) and [`save`](super::save) the turn — ideally before forwarding
 /// the chunk that completed the capture, so a follow-up request finds the state.
 ///
+/// The terminal event's `response.output` is taken as the turn's output (OpenAI and
+/// hermesllm's Responses stream encoder both fill it); the `output_item.done` events are
+/// not reassembled.
+///
 /// Memory: the framer holds only the event in progress (at most the limit); other events are
 /// dropped once seen, and only the terminal event's `response` is kept. Bytes after the
 /// terminal event are not buffered. The result does not depend on how the stream was split.
