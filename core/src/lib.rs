@@ -9,6 +9,8 @@
 //!   [`config::Config`] with every problem reported by path and position.
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
+//! - [`state`]: OpenAI Responses conversation state (`previous_response_id`, `GET`/`DELETE`
+//!   `/v1/responses/{id}`) for upstreams that keep none.
 //! - [`time`]: time as an input ([`time::Clock`]).
 //! - [`route`]: the client side: which API and endpoint a request is, which provider serves
 //!   its model, the `/v1/models` listings.
@@ -21,5 +23,6 @@
 pub mod config;
 pub mod kv;
 pub mod route;
+pub mod state;
 pub mod time;
 pub mod upstream;
