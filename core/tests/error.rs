@@ -1,7 +1,12 @@
 //! Every error kind rendered in each of the five client APIs: status, headers, a body that
 //! parses as that API's error and decodes back (with hermesllm) to the same kind.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use hermesllm::ir::ErrorKind;
 use hermesllm::{Api, DecodeError, EncodeError, RequestMeta, translate};
@@ -52,24 +57,210 @@ fn cases() -> Vec<Case> {
         retry_after,
     };
     vec![
-        c("body_too_large", RequestError::BodyTooLarge { limit: 1_048_576 }.into(), 413, K::RequestTooLarge, Client, Never, None),
-        c("invalid_json", RequestError::InvalidBody(invalid_json()).into(), 400, K::InvalidRequest, Client, Never, None),
-        c("unsupported", RequestError::Unsupported(EncodeError::unsupported("messages[0].content[1]", "audio input is not supported")).into(), 400, K::InvalidRequest, Client, Never, None),
-        c("unknown_model", RequestError::UnknownModel { model: "gpt-9".into() }.into(), 404, K::NotFound, Client, Never, None),
-        c("missing_credentials", RequestError::MissingCredentials { header: "authorization" }.into(), 401, K::Authentication, Client, Never, None),
-        c("rate_limited", RequestError::RateLimited { model: "gpt-4o".into(), retry_after_ms: 1_500 }.into(), 429, K::RateLimit, Client, Never, Some("2")),
-        c("upstream_openai_429", upstream(Api::OpenAiChat, 429, r#"{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#, Some(3_000)), 429, K::RateLimit, Upstream, Transient, Some("3")),
-        c("upstream_anthropic_529", upstream(Api::AnthropicMessages, 529, r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#, None), 529, K::Overloaded, Upstream, Transient, None),
-        c("upstream_bedrock_400", upstream(Api::BedrockConverse, 400, r#"{"message":"The provided model identifier is invalid.","__type":"ValidationException"}"#, None), 400, K::InvalidRequest, Client, Never, None),
-        c("upstream_gemini_401", upstream(Api::Gemini, 401, r#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#, None), 401, K::Authentication, Gateway, OtherUpstream, None),
-        c("upstream_responses_500", upstream(Api::OpenAiResponses, 500, r#"{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}"#, None), 500, K::Server, Upstream, Transient, None),
-        c("upstream_connect", UpstreamError::Connect { reason: "connection refused".into() }.into(), 502, K::Server, Upstream, Transient, None),
-        c("upstream_connect_timeout", UpstreamError::ConnectTimeout { after_ms: 5_000 }.into(), 504, K::Timeout, Upstream, Transient, None),
-        c("upstream_timeout", UpstreamError::Timeout { after_ms: 300_000 }.into(), 504, K::Timeout, Upstream, OtherUpstream, None),
-        c("upstream_idle_timeout", UpstreamError::IdleTimeout { after_ms: 60_000 }.into(), 504, K::Timeout, Upstream, OtherUpstream, None),
-        c("upstream_invalid_response", UpstreamError::InvalidResponse(DecodeError::invalid("choices", "missing")).into(), 502, K::Server, Upstream, OtherUpstream, None),
-        c("state_store", GatewayError::StateStore(KvError::Unavailable("timeout".into())).into(), 503, K::Overloaded, Gateway, Never, None),
-        c("internal", GatewayError::Internal("no route after validation".into()).into(), 500, K::Server, Gateway, Never, None),
+        c(
+            "body_too_large",
+            RequestError::BodyTooLarge { limit: 1_048_576 }.into(),
+            413,
+            K::RequestTooLarge,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "invalid_json",
+            RequestError::InvalidBody(invalid_json()).into(),
+            400,
+            K::InvalidRequest,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "unsupported",
+            RequestError::Unsupported(EncodeError::unsupported(
+                "messages[0].content[1]",
+                "audio input is not supported",
+            ))
+            .into(),
+            400,
+            K::InvalidRequest,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "unknown_model",
+            RequestError::UnknownModel {
+                model: "gpt-9".into(),
+            }
+            .into(),
+            404,
+            K::NotFound,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "missing_credentials",
+            RequestError::MissingCredentials {
+                header: "authorization",
+            }
+            .into(),
+            401,
+            K::Authentication,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "rate_limited",
+            RequestError::RateLimited {
+                model: "gpt-4o".into(),
+                retry_after_ms: 1_500,
+            }
+            .into(),
+            429,
+            K::RateLimit,
+            Client,
+            Never,
+            Some("2"),
+        ),
+        c(
+            "upstream_openai_429",
+            upstream(
+                Api::OpenAiChat,
+                429,
+                r#"{"error":{"message":"Rate limit reached for gpt-4o","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#,
+                Some(3_000),
+            ),
+            429,
+            K::RateLimit,
+            Upstream,
+            Transient,
+            Some("3"),
+        ),
+        c(
+            "upstream_anthropic_529",
+            upstream(
+                Api::AnthropicMessages,
+                529,
+                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+                None,
+            ),
+            529,
+            K::Overloaded,
+            Upstream,
+            Transient,
+            None,
+        ),
+        c(
+            "upstream_bedrock_400",
+            upstream(
+                Api::BedrockConverse,
+                400,
+                r#"{"message":"The provided model identifier is invalid.","__type":"ValidationException"}"#,
+                None,
+            ),
+            400,
+            K::InvalidRequest,
+            Client,
+            Never,
+            None,
+        ),
+        c(
+            "upstream_gemini_401",
+            upstream(
+                Api::Gemini,
+                401,
+                r#"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED"}}"#,
+                None,
+            ),
+            401,
+            K::Authentication,
+            Gateway,
+            OtherUpstream,
+            None,
+        ),
+        c(
+            "upstream_responses_500",
+            upstream(
+                Api::OpenAiResponses,
+                500,
+                r#"{"error":{"message":"The server had an error","type":"server_error","param":null,"code":null}}"#,
+                None,
+            ),
+            500,
+            K::Server,
+            Upstream,
+            Transient,
+            None,
+        ),
+        c(
+            "upstream_connect",
+            UpstreamError::Connect {
+                reason: "connection refused".into(),
+            }
+            .into(),
+            502,
+            K::Server,
+            Upstream,
+            Transient,
+            None,
+        ),
+        c(
+            "upstream_connect_timeout",
+            UpstreamError::ConnectTimeout { after_ms: 5_000 }.into(),
+            504,
+            K::Timeout,
+            Upstream,
+            Transient,
+            None,
+        ),
+        c(
+            "upstream_timeout",
+            UpstreamError::Timeout { after_ms: 300_000 }.into(),
+            504,
+            K::Timeout,
+            Upstream,
+            OtherUpstream,
+            None,
+        ),
+        c(
+            "upstream_idle_timeout",
+            UpstreamError::IdleTimeout { after_ms: 60_000 }.into(),
+            504,
+            K::Timeout,
+            Upstream,
+            OtherUpstream,
+            None,
+        ),
+        c(
+            "upstream_invalid_response",
+            UpstreamError::InvalidResponse(DecodeError::invalid("choices", "missing")).into(),
+            502,
+            K::Server,
+            Upstream,
+            OtherUpstream,
+            None,
+        ),
+        c(
+            "state_store",
+            GatewayError::StateStore(KvError::Unavailable("timeout".into())).into(),
+            503,
+            K::Overloaded,
+            Gateway,
+            Never,
+            None,
+        ),
+        c(
+            "internal",
+            GatewayError::Internal("no route after validation".into()).into(),
+            500,
+            K::Server,
+            Gateway,
+            Never,
+            None,
+        ),
     ]
 }
 
@@ -125,10 +316,15 @@ fn every_kind_in_every_client_api() {
         for api in Api::ALL {
             let r = err.render(api);
             assert_eq!(r.status, *status, "{name} {api}");
-            assert_eq!(r.header("content-type"), Some("application/json"), "{name} {api}");
+            assert_eq!(
+                r.header("content-type"),
+                Some("application/json"),
+                "{name} {api}"
+            );
             assert_eq!(r.header("retry-after"), *retry_after, "{name} {api}");
-            let json: Value = serde_json::from_slice(&r.body)
-                .unwrap_or_else(|e| panic!("{name} {api}: {e}: {:?}", String::from_utf8_lossy(&r.body)));
+            let json: Value = serde_json::from_slice(&r.body).unwrap_or_else(|e| {
+                panic!("{name} {api}: {e}: {:?}", String::from_utf8_lossy(&r.body))
+            });
             assert_shape(api, *status, &json, name);
             let back = translate::decode_error(api, r.status, &r.body);
             assert_eq!(back.kind, expected_kind(api, *kind), "{name} {api}: {json}");
@@ -139,9 +335,14 @@ fn every_kind_in_every_client_api() {
             } else {
                 assert_eq!(amzn, None, "{name} {api}");
             }
-            let expected_headers = 1 + usize::from(retry_after.is_some())
-                + usize::from(api == Api::BedrockConverse);
-            assert_eq!(r.headers.len(), expected_headers, "{name} {api}: {:?}", r.headers);
+            let expected_headers =
+                1 + usize::from(retry_after.is_some()) + usize::from(api == Api::BedrockConverse);
+            assert_eq!(
+                r.headers.len(),
+                expected_headers,
+                "{name} {api}: {:?}",
+                r.headers
+            );
         }
     }
 }
@@ -152,7 +353,11 @@ fn no_5xx_for_a_client_mistake() {
         if case.err.fault() == Fault::Client {
             for api in Api::ALL {
                 let status = case.err.render(api).status;
-                assert!((400..500).contains(&status), "{} {api}: {status}", case.name);
+                assert!(
+                    (400..500).contains(&status),
+                    "{} {api}: {status}",
+                    case.name
+                );
             }
         }
     }
@@ -160,7 +365,10 @@ fn no_5xx_for_a_client_mistake() {
 
 #[test]
 fn exact_bodies_for_gateway_errors() {
-    let err: ExchangeError = RequestError::UnknownModel { model: "gpt-9".into() }.into();
+    let err: ExchangeError = RequestError::UnknownModel {
+        model: "gpt-9".into(),
+    }
+    .into();
     let body = |api| String::from_utf8(err.render(api).body).unwrap();
     assert_eq!(
         body(Api::OpenAiChat),
@@ -222,7 +430,12 @@ fn upstream_errors_keep_status_and_translate_the_body() {
     assert_eq!(r.header("x-amzn-ErrorType"), Some("ModelErrorException"));
     assert_eq!(r.status, 424);
     // A non-error status from a confused host is never passed on.
-    assert_eq!(upstream(Api::OpenAiChat, 200, "{}", None).render(Api::Gemini).status, 502);
+    assert_eq!(
+        upstream(Api::OpenAiChat, 200, "{}", None)
+            .render(Api::Gemini)
+            .status,
+        502
+    );
 }
 
 #[test]
@@ -237,26 +450,41 @@ fn messages_never_carry_secrets() {
         }
         .into(),
         GatewayError::Internal(format!("header value {SECRET} rejected")).into(),
-        GatewayError::StateStore(KvError::Unavailable(format!(
+        GatewayError::StateStore(KvError::Unavailable(
             "dynamodb: AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY denied"
-        )))
+                .to_owned(),
+        ))
         .into(),
-        RequestError::MissingCredentials { header: "x-api-key" }.into(),
+        RequestError::MissingCredentials {
+            header: "x-api-key",
+        }
+        .into(),
     ];
     for err in &errors {
         for api in Api::ALL {
             let r = err.render(api);
             let text = String::from_utf8(r.body).unwrap();
-            for secret in [SECRET, "Zx81kQ0vPq27LmN5rT3y", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI"] {
+            for secret in [
+                SECRET,
+                "Zx81kQ0vPq27LmN5rT3y",
+                "AKIAIOSFODNN7EXAMPLE",
+                "wJalrXUtnFEMI",
+            ] {
                 assert!(!text.contains(secret), "{api}: {text}");
                 assert!(r.headers.iter().all(|(_, v)| !v.contains(secret)));
             }
         }
     }
     let openai = String::from_utf8(errors[0].render(Api::AnthropicMessages).body).unwrap();
-    assert!(openai.contains("Incorrect API key provided: sk-***."), "{openai}");
+    assert!(
+        openai.contains("Incorrect API key provided: sk-***."),
+        "{openai}"
+    );
     let missing = errors[4].to_string();
-    assert_eq!(missing, "missing credentials: the x-api-key header is required");
+    assert_eq!(
+        missing,
+        "missing credentials: the x-api-key header is required"
+    );
 }
 
 #[test]
@@ -285,8 +513,14 @@ fn codes_are_stable_and_low_cardinality() {
             "internal",
         ]
     );
-    assert_eq!(upstream(Api::OpenAiChat, 418, "", None).code(), "upstream_4xx");
-    assert_eq!(upstream(Api::OpenAiChat, 599, "", None).code(), "upstream_5xx");
+    assert_eq!(
+        upstream(Api::OpenAiChat, 418, "", None).code(),
+        "upstream_4xx"
+    );
+    assert_eq!(
+        upstream(Api::OpenAiChat, 599, "", None).code(),
+        "upstream_5xx"
+    );
 }
 
 #[test]

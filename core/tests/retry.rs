@@ -1,6 +1,11 @@
 //! Retry and fallback decisions, table-driven.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use hermesllm::Api;
 use plano_core::error::{ExchangeError, RequestError, RetryType, UpstreamError};
@@ -149,10 +154,22 @@ fn retry_after_values() {
         assert_eq!(parse_retry_after(value, NOW), *expected, "{value:?}");
     }
     assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-    assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000));
-    assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Some(784_111_777_000));
-    assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Some(784_111_777_000));
-    assert_eq!(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1_835_438_400_000));
+    assert_eq!(
+        parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(784_111_777_000)
+    );
+    assert_eq!(
+        parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+        Some(784_111_777_000)
+    );
+    assert_eq!(
+        parse_http_date("Sun Nov  6 08:49:37 1994"),
+        Some(784_111_777_000)
+    );
+    assert_eq!(
+        parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
+        Some(1_835_438_400_000)
+    );
 }
 
 #[test]
@@ -171,11 +188,34 @@ fn failures_of_exchange_errors() {
         }
     );
     let cases: Vec<(ExchangeError, Failure<'static>, RetryType)> = vec![
-        (UpstreamError::Connect { reason: String::new() }.into(), Failure::Connect, RetryType::Transient),
-        (UpstreamError::ConnectTimeout { after_ms: 1 }.into(), Failure::ConnectTimeout, RetryType::Transient),
-        (UpstreamError::Timeout { after_ms: 1 }.into(), Failure::ResponseTimeout, RetryType::OtherUpstream),
-        (UpstreamError::IdleTimeout { after_ms: 1 }.into(), Failure::IdleTimeout, RetryType::OtherUpstream),
-        (RequestError::BodyTooLarge { limit: 1 }.into(), Failure::Fatal, RetryType::Never),
+        (
+            UpstreamError::Connect {
+                reason: String::new(),
+            }
+            .into(),
+            Failure::Connect,
+            RetryType::Transient,
+        ),
+        (
+            UpstreamError::ConnectTimeout { after_ms: 1 }.into(),
+            Failure::ConnectTimeout,
+            RetryType::Transient,
+        ),
+        (
+            UpstreamError::Timeout { after_ms: 1 }.into(),
+            Failure::ResponseTimeout,
+            RetryType::OtherUpstream,
+        ),
+        (
+            UpstreamError::IdleTimeout { after_ms: 1 }.into(),
+            Failure::IdleTimeout,
+            RetryType::OtherUpstream,
+        ),
+        (
+            RequestError::BodyTooLarge { limit: 1 }.into(),
+            Failure::Fatal,
+            RetryType::Never,
+        ),
     ];
     for (err, failure, retry) in cases {
         assert_eq!(Failure::of(&err, None), failure, "{err}");
