@@ -121,7 +121,7 @@ pub enum UpstreamError {
         retry_after_ms: Option<u64>,
     },
     /// The connection could not be made (DNS, refused, TLS) (502).
-    #[error("could not connect to the upstream: {reason}")]
+    #[error("could not connect to the upstream: {}", redact_secrets(.reason))]
     Connect {
         /// What the host's HTTP client said (must not contain credentials).
         reason: String,
@@ -154,10 +154,10 @@ pub enum UpstreamError {
 #[non_exhaustive]
 pub enum GatewayError {
     /// The state store (rate-limit counters, conversation state) failed (503).
-    #[error(transparent)]
+    #[error("{}", redact_secrets(&.0.to_string()))]
     StateStore(#[from] KvError),
     /// A bug or an impossible state (500). The message is for logs and the client.
-    #[error("internal error: {0}")]
+    #[error("internal error: {}", redact_secrets(.0))]
     Internal(String),
 }
 

@@ -51,21 +51,40 @@ fn secret_prefix(token: &str, after_bearer: bool) -> Option<&'static str> {
     ((after_bearer && token.len() >= 8) || (token.len() >= LONG_TOKEN && mixed)).then_some("")
 }
 
-/// The tokens of `text` with their byte offsets.
+/// The tokens of `text` with their byte offsets. The text may be JSON: a token that starts
+/// right after a backslash begins with an escape (`\n`, `\u00e9`), which is left out of the
+/// token so masking cannot break the escape.
 fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let is_token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '/' | '=');
     let mut rest = text.char_indices().peekable();
+    let mut prev = ' ';
     std::iter::from_fn(move || {
-        let (start, _) = rest.find(|(_, c)| is_token(*c))?;
-        let mut end = text.len();
-        while let Some((i, c)) = rest.peek().copied() {
-            if !is_token(c) {
-                end = i;
-                break;
+        loop {
+            let (mut start, first) = loop {
+                let (i, c) = rest.next()?;
+                let escaped = prev == '\\';
+                prev = if escaped { ' ' } else { c };
+                if is_token(c) {
+                    break (i, if escaped { Some(c) } else { None });
+                }
+            };
+            let mut end = text.len();
+            while let Some((i, c)) = rest.peek().copied() {
+                if !is_token(c) {
+                    end = i;
+                    break;
+                }
+                prev = c;
+                rest.next();
             }
-            rest.next();
+            // Escaped: skip the escape letter, and the four hex digits of `\u`.
+            if let Some(letter) = first {
+                start = (start + if letter == 'u' { 5 } else { 1 }).min(end);
+            }
+            if start < end {
+                return text.get(start..end).map(|t| (start, t));
+            }
         }
-        text.get(start..end).map(|t| (start, t))
     })
 }
 
@@ -98,5 +117,11 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
         assert_eq!(redact_secrets("é sk-ant-api03-xyzXYZ0123 é"), "é sk-*** é");
+        // JSON escapes stay intact.
+        let long = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY1";
+        assert_eq!(
+            redact_secrets(&format!(r#""a\n{long} \u00e9{long} \\{long}""#)),
+            r#""a\n*** \u00e9*** \\***""#
+        );
     }
 }
