@@ -92,6 +92,9 @@ const OVERHEAD_BUCKETS: &[f64] = &[
 /// - `gen_ai.client.token.usage` is recorded once per token type: `gen_ai.token.type` is
 ///   `input` or `output` (the conventions' values); hosts may add `cache_read` and
 ///   `cache_creation` points from the usage attributes.
+/// - `gen_ai.client.operation.time_to_first_chunk` is recorded for streaming exchanges only,
+///   as the conventions ask ([`Timing::time_to_first_token_ms`](super::Timing)).
+/// - `plano.gateway.overhead` is [`Timing::overhead_ms`](super::Timing) in seconds.
 /// - `plano.requests` counts every exchange, `http.response.status_code` being the status
 ///   sent to the client.
 pub static METRICS: &[MetricSpec] = &[
@@ -123,7 +126,7 @@ pub static METRICS: &[MetricSpec] = &[
         name: "gen_ai.client.operation.time_to_first_chunk",
         instrument: Instrument::Histogram,
         unit: "s",
-        description: "Time from the request head to the first generated token",
+        description: "Time from the request head to the first generated token (streams only)",
         labels: COMMON,
         buckets: TTFT_BUCKETS,
     },
