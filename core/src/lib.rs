@@ -7,10 +7,16 @@
 //!
 //! - [`config`]: Plano's `plano_config.yaml`, loaded unchanged and validated into a typed
 //!   [`config::Config`] with every problem reported by path and position.
+//! - [`error`]: the one error type of an exchange ([`error::ExchangeError`]): who is at
+//!   fault, whether to retry, and its HTTP response in the client's API shape.
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
 //! - [`state`]: OpenAI Responses conversation state (`previous_response_id`, `GET`/`DELETE`
 //!   `/v1/responses/{id}`) for upstreams that keep none.
+//! - [`retry`]: pure retry and fallback decisions (backoff with caller-supplied jitter,
+//!   `retry-after`).
+//! - [`telemetry`]: OpenTelemetry GenAI span attributes, timings and metric definitions as
+//!   data (hosts export).
 //! - [`time`]: time as an input ([`time::Clock`]).
 //! - [`route`]: the client side: which API and endpoint a request is, which provider serves
 //!   its model, the `/v1/models` listings.
@@ -21,8 +27,11 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod error;
 pub mod kv;
 pub mod route;
 pub mod state;
+pub mod retry;
+pub mod telemetry;
 pub mod time;
 pub mod upstream;
