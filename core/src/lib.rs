@@ -29,9 +29,9 @@
 pub mod config;
 pub mod error;
 pub mod kv;
+pub mod retry;
 pub mod route;
 pub mod state;
-pub mod retry;
 pub mod telemetry;
 pub mod time;
 pub mod upstream;

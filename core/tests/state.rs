@@ -488,7 +488,7 @@ fn oversized_state_leaves_a_clear_marker() {
         panic!("{err:?}")
     };
     assert!(size > 400 && max == 300, "{size} {max}");
-    assert_eq!(err.fault(), Fault::Store);
+    assert_eq!(err.fault(), Fault::Gateway);
     assert!(!err.is_retryable());
 
     let err = ready(state::load(&kv, "resp_big", T0)).unwrap_err();
@@ -657,7 +657,7 @@ impl Kv for Down {
 fn store_outages_are_retryable_and_do_not_leak_details() {
     let err = ready(state::load(&Down, "resp_1", T0)).unwrap_err();
     assert!(err.is_retryable());
-    assert_eq!(err.fault(), Fault::Store);
+    assert_eq!(err.fault(), Fault::Gateway);
     let api = err.api_error();
     assert_eq!(api.status, 503);
     assert!(!api.message.contains("10.0.0.7"));

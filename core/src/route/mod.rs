@@ -161,8 +161,8 @@ impl RouteError {
     }
 
     /// Always the client: the request itself is wrong.
-    pub fn fault(&self) -> crate::upstream::Fault {
-        crate::upstream::Fault::Client
+    pub fn fault(&self) -> crate::error::Fault {
+        crate::error::Fault::Client
     }
 
     /// Always `false`: the request itself is wrong.

@@ -80,8 +80,8 @@ impl ResolveError {
     }
 
     /// Always the client: it names a model the gateway does not serve.
-    pub fn fault(&self) -> crate::upstream::Fault {
-        crate::upstream::Fault::Client
+    pub fn fault(&self) -> crate::error::Fault {
+        crate::error::Fault::Client
     }
 
     /// Always `false`: the request itself names nothing the gateway serves.

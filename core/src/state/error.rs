@@ -8,19 +8,7 @@ use hermesllm::ir::{ApiError, ErrorKind};
 
 use crate::kv::KvError;
 
-/// Who caused an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// The client's request (an unknown id, a malformed body).
-    Client,
-    /// The upstream's response (not a Responses object, an id unusable as a key).
-    Upstream,
-    /// The gateway itself (a host calling the API out of order, a corrupted stored value).
-    Gateway,
-    /// The state store (unreachable, or its size limit).
-    Store,
-}
+pub use crate::error::Fault;
 
 /// Which request looked a response up: the message and status differ as they do at OpenAI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +137,7 @@ impl LoadError {
     pub fn fault(&self) -> Fault {
         match self {
             LoadError::NotFound { .. } => Fault::Client,
-            LoadError::Discarded { .. } | LoadError::Store(_) => Fault::Store,
+            LoadError::Discarded { .. } | LoadError::Store(_) => Fault::Gateway,
             LoadError::Corrupt { .. } => Fault::Gateway,
         }
     }
@@ -267,7 +255,7 @@ impl SaveError {
         match self {
             SaveError::Request(_) | SaveError::NotSelfContained(_) => Fault::Gateway,
             SaveError::Response(_) | SaveError::InvalidId(_) => Fault::Upstream,
-            SaveError::TooLarge { .. } | SaveError::Store(_) => Fault::Store,
+            SaveError::TooLarge { .. } | SaveError::Store(_) => Fault::Gateway,
         }
     }
 

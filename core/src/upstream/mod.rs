@@ -126,15 +126,7 @@ pub struct UpstreamInput<'a> {
     pub now_ms: u64,
 }
 
-/// Who is at fault for a failure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// The client's request.
-    Client,
-    /// The gateway's configuration or host.
-    Gateway,
-}
+pub use crate::error::Fault;
 
 /// Why no upstream request could be built. Never contains a credential.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
