@@ -10,10 +10,14 @@
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
 //! - [`time`]: time as an input ([`time::Clock`]).
+//! - [`ratelimit`]: Plano's token rate limits over any [`kv::Kv`] store (reserve, settle,
+//!   release; 429 data). [`tokens`]: token counting and request estimates.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod kv;
+pub mod ratelimit;
 pub mod time;
+pub mod tokens;
