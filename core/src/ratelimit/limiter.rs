@@ -202,7 +202,9 @@ impl<'c> RateLimiter<'c> {
         let prev_key = window_key(prefix, window.index.saturating_sub(1));
         let prev = store::read(kv, &prev_key, now_ms).await?;
         let left = window.end_ms().saturating_sub(now_ms);
-        let carried = u128::from(prev) * u128::from(left) / u128::from(window.len_ms);
+        // Rounded up: a fraction of a token still counts (and `retry-after` agrees exactly).
+        let carried =
+            (u128::from(prev) * u128::from(left)).div_ceil(u128::from(window.len_ms.max(1)));
         Ok((prev, u64::try_from(carried).unwrap_or(u64::MAX)))
     }
 
