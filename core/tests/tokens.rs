@@ -202,3 +202,33 @@ fn sums_saturate() {
     ];
     assert_eq!(estimate_request(&req, &Huge, &COSTS), u64::MAX);
 }
+
+#[test]
+fn same_conversation_same_estimate_whatever_the_client_api() {
+    let openai = br#"{"model":"gpt-4o","messages":[
+        {"role":"system","content":"Be brief."},
+        {"role":"user","content":"Weather in Paris?"},
+        {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
+            "function":{"name":"weather","arguments":"{\"city\":\"Paris\"}"}}]},
+        {"role":"tool","tool_call_id":"c1","content":"18C, sunny"}],
+        "tools":[{"type":"function","function":{"name":"weather","description":"Current weather",
+            "parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}"#;
+    let anthropic = br#"{"model":"gpt-4o","max_tokens":100,"system":"Be brief.","messages":[
+        {"role":"user","content":"Weather in Paris?"},
+        {"role":"assistant","content":[{"type":"tool_use","id":"c1","name":"weather",
+            "input":{"city":"Paris"}}]},
+        {"role":"user","content":[{"type":"tool_result","tool_use_id":"c1","content":"18C, sunny"}]}],
+        "tools":[{"name":"weather","description":"Current weather",
+            "input_schema":{"type":"object","properties":{"city":{"type":"string"}}}}]}"#;
+    let meta = hermesllm::RequestMeta::default();
+    let a = hermesllm::openai_chat::decode_request(openai, &meta).unwrap();
+    let b = hermesllm::anthropic_messages::decode_request(anthropic, &meta).unwrap();
+    let counter: Box<dyn TokenCounter> = Box::new(CharEstimator::default());
+    let costs = RequestCosts::default();
+    let ea = estimate_request(&a, counter.as_ref(), &costs);
+    let eb = estimate_request(&b, counter.as_ref(), &costs);
+    // 3 request + 4+3 system + 4+5 user + 4+2+4 call + 4+3 result + 8+2+4+15 tool (the
+    // schema is 57 bytes).
+    assert_eq!(ea, 65);
+    assert_eq!(eb, ea);
+}

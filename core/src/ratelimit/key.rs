@@ -1,30 +1,11 @@
-//! Store keys and windows.
+//! Store keys and windows (format documented in the [parent module](super)).
 //!
-//! A counter key names one limit's budget in one window:
-//!
-//! ```text
-//! rl:<index>:<model>:<header>:<selector>:<unit>:<window>
-//! rl:0:openai/gpt-4o:x-user-id:*=alice:m:29612345
-//! rl:2:gpt-4o-mini:x-team:=research:h:493539
-//! ```
-//!
-//! - `index` is the limit's position in the config and `model`/`header` its definition, so
-//!   two limits never share a counter. Plano keys its limiters by the `model` string but
-//!   looks them up by provider name, so limits silently never apply; here the lookup is by
-//!   resolved provider ([`super::applicable`]) and the key only names the budget. Editing or
-//!   reordering limits starts fresh budgets, which is the safe direction.
-//! - `selector` is `=value` for a limit on one value and `*=value` for `*` (the request's
-//!   value, one budget each).
-//! - `unit` is `s`, `m`, `h` or `d`; `window` is `now_ms / window_ms`: windows are aligned to
-//!   the Unix epoch (days start at 00:00 UTC), so every instance agrees on them.
-//!
-//! Parts are percent-encoded outside `A-Za-z0-9._/-`, so `:` only separates. A value longer
-//! than 64 bytes, and any value of a credential header (`authorization`, `x-api-key`, ...),
-//! is replaced by `#` and the 16 hex digits of its 64-bit FNV-1a hash: keys stay short for
-//! stores with key limits (Workers KV: 512 bytes) and credentials never reach the store. Two
-//! hashed values colliding would share a budget; for non-adversarial values that needs about
-//! four billion distinct values, and a client able to choose colliding values could as well
-//! send the other value itself.
+//! Why the key names the budget and not the lookup: Plano keys its limiters by the `model`
+//! string but looks them up by provider name, so limits silently never apply. Here matching
+//! is by resolved provider ([`super::applicable`]) and the key only identifies the budget.
+//! Hashing: two hashed values colliding would share a budget; for non-adversarial values
+//! that takes about four billion distinct values, and a client able to choose colliding
+//! values could as well send the other value itself.
 
 use std::fmt::Write as _;
 

@@ -19,8 +19,8 @@
 //! - **Windows.** Counters per fixed window aligned to the epoch, with a sliding estimate by
 //!   default ([`WindowMode::Sliding`]): the previous window's count weighs on the current one
 //!   in proportion to the time it still overlaps, which prevents the 2x burst at window
-//!   edges of plain fixed windows for one extra read. Keys: see the `key` module docs
-//!   (`rl:<index>:<model>:<header>:<selector>:<unit>:<window>`).
+//!   edges of plain fixed windows for one extra read. The tokens of an admitted request stay
+//!   in the window it was admitted in, settlement included.
 //! - **Store capabilities.** Atomic increments give exact counters; compare-and-swap gives
 //!   exact counters with bounded retries; a store with neither gets best-effort
 //!   read-then-write, which can over-admit under concurrency (details in the `store` module
@@ -31,6 +31,16 @@
 //!   outage should not take the LLM traffic down with it, and the skipped limits are listed
 //!   in [`Reservation::unchecked`] for alerting. Deployments where the budget protects money
 //!   more than availability choose [`OnUnavailable::Deny`] (503).
+//! - **Keys.** `rl:<index>:<model>:<header>:<selector>:<unit>:<window>`, for example
+//!   `rl:0:openai/gpt-4o-mini:x-user-id:*=alice:m:29918880`: the limit's position and
+//!   definition (two limits never share a counter; editing the config starts fresh budgets),
+//!   `=value` for a one-value limit or `*=value` for the request's value under `*`, the unit
+//!   (`s`, `m`, `h`, `d`) and the window number (`now_ms / window_ms`, aligned to the epoch,
+//!   days at 00:00 UTC, so every instance agrees). Parts are percent-encoded outside
+//!   `A-Za-z0-9._/-`. Values over 64 bytes and all values of credential headers
+//!   (`authorization`, `x-api-key`, `cookie`, ...) become `#` and a 64-bit FNV-1a hash in 16
+//!   hex digits, so keys stay short and credentials never reach the store (such values are
+//!   also `<redacted>` in denials).
 //! - **Impossible requests.** An estimate larger than a limit's whole window can never pass;
 //!   the denial says so ([`Limited::never_fits`]) and carries no `retry-after`.
 

@@ -19,6 +19,12 @@ impl<K: AsRef<str>, V: AsRef<str>> Headers for [(K, V)] {
     }
 }
 
+impl<K: AsRef<str>, V: AsRef<str>, const N: usize> Headers for [(K, V); N] {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.as_slice().header(name)
+    }
+}
+
 impl<K: AsRef<str>, V: AsRef<str>> Headers for Vec<(K, V)> {
     fn header(&self, name: &str) -> Option<&str> {
         self.as_slice().header(name)
@@ -52,8 +58,10 @@ pub struct Applicable<'c> {
 /// A limit applies when it lists `provider` and the request carries its selector header:
 /// with [`SelectorValue::Exactly`] the value must be equal (case-sensitive, after trimming
 /// surrounding whitespace); with [`SelectorValue::Each`] any value applies, each distinct
-/// value with its own budget. A request without the header is not counted by that limit, as
-/// in Plano. When the header is repeated, the first occurrence counts.
+/// value with its own budget (an empty value is a value like any other). A request without
+/// the header is not counted by that limit, as in Plano: put the selector header under the
+/// gateway's control (set by an authenticating proxy) when clients must not escape a limit.
+/// When the header is repeated, the first occurrence counts.
 pub fn applicable<'c>(
     limits: &'c [RateLimit],
     provider: &str,

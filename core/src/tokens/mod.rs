@@ -21,6 +21,10 @@ pub use request::{RequestCosts, estimate_request};
 ///
 /// Implementations must be deterministic (the same text always gives the same count) and
 /// must not panic on any input. They may be approximate; document how.
+///
+/// One counter counts one tokenizer's tokens: a host with exact counters (tiktoken's
+/// `o200k_base` for GPT-4o and later, `cl100k_base` before) picks the counter per resolved
+/// provider and passes it as `&dyn TokenCounter` where needed; this crate never chooses.
 pub trait TokenCounter {
     /// The number of tokens `text` encodes to (0 for the empty string).
     fn count(&self, text: &str) -> u64;

@@ -67,7 +67,7 @@ impl Default for RequestCosts {
 /// Deterministic and total: the same request always gives the same number; sums saturate.
 pub fn estimate_request(
     request: &Request<'_>,
-    counter: &impl TokenCounter,
+    counter: &(impl TokenCounter + ?Sized),
     costs: &RequestCosts,
 ) -> u64 {
     let mut total = Sum(costs.per_request);
@@ -130,7 +130,11 @@ impl Sum {
     }
 }
 
-fn blocks(content: &[Block<'_>], counter: &impl TokenCounter, costs: &RequestCosts) -> u64 {
+fn blocks(
+    content: &[Block<'_>],
+    counter: &(impl TokenCounter + ?Sized),
+    costs: &RequestCosts,
+) -> u64 {
     let mut total = Sum(0);
     for block in content {
         total.add(block_tokens(block, counter, costs));
@@ -138,7 +142,11 @@ fn blocks(content: &[Block<'_>], counter: &impl TokenCounter, costs: &RequestCos
     total.0
 }
 
-fn block_tokens(block: &Block<'_>, counter: &impl TokenCounter, costs: &RequestCosts) -> u64 {
+fn block_tokens(
+    block: &Block<'_>,
+    counter: &(impl TokenCounter + ?Sized),
+    costs: &RequestCosts,
+) -> u64 {
     match block {
         Block::Text { text } | Block::Refusal { text } | Block::Thinking { text, .. } => {
             counter.count(text)
