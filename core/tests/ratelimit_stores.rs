@@ -474,3 +474,123 @@ fn no_applicable_limit_admits_without_store_access() {
     assert_eq!(r.keys().count(), 0);
     ready(r.settle(&Down, T0, &usage(1, 1))).unwrap();
 }
+
+/// Deterministic xorshift, so the sequence is the same on every run and target.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, bound: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % bound
+    }
+}
+
+type Spent = std::collections::BTreeMap<(u64, u64), u64>;
+
+/// Whether `estimate` fits user's budget at `now`, in the model of the documented algorithm.
+fn fits_at(spent: &Spent, mode: WindowMode, user: u64, now: u64, estimate: u64) -> bool {
+    let window = now / 60_000;
+    let current = spent.get(&(user, window)).copied().unwrap_or(0);
+    let carried = match mode {
+        WindowMode::Fixed => 0,
+        _ => {
+            let prev = spent.get(&(user, window - 1)).copied().unwrap_or(0);
+            let left = (window + 1) * 60_000 - now;
+            (prev * left).div_ceil(60_000)
+        }
+    };
+    current + carried + estimate.max(1) <= 100
+}
+
+#[test]
+fn sequential_traffic_follows_the_model_on_every_store() {
+    let cfg = config();
+    for mode in [WindowMode::Fixed, WindowMode::Sliding] {
+        let rl = RateLimiter::new(&cfg.rate_limits, Policy::default().window(mode));
+        let mut runs = Vec::new();
+        for c in [
+            caps(true, true, true),
+            caps(false, true, true),
+            caps(false, false, true),
+            caps(false, false, false),
+        ] {
+            let clock = ManualClock::new(T0);
+            let kv = Hidden {
+                inner: MemoryKv::new(&clock),
+                caps: c,
+            };
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+            let mut now = T0;
+            let mut decisions = Vec::new();
+            // Tokens admitted per (user, minute window), with estimates never settled.
+            let mut spent = Spent::new();
+            for _ in 0..600 {
+                now += rng.next(2_000);
+                let user = rng.next(3);
+                let estimate = rng.next(61);
+                let h = hdrs(&[("x-user-id", &format!("user{user}"))]);
+                let d = ready(rl.reserve(&kv, at(&clock, now), OPENAI, &h, estimate)).unwrap();
+                let window = now / 60_000;
+                // The model the limiter must follow exactly on a sequential store.
+                let current = spent.get(&(user, window)).copied().unwrap_or(0);
+                let carried = match mode {
+                    WindowMode::Fixed => 0,
+                    _ => {
+                        let prev = spent.get(&(user, window - 1)).copied().unwrap_or(0);
+                        let left = (window + 1) * 60_000 - now;
+                        (prev * left).div_ceil(60_000)
+                    }
+                };
+                let fits = fits_at(&spent, mode, user, now, estimate);
+                match d {
+                    Decision::Admitted(r) => {
+                        assert!(
+                            fits,
+                            "{c:?} {mode:?} at {now}: {current}+{carried}+{estimate}"
+                        );
+                        // Half the requests fail before using tokens.
+                        if rng.next(2) == 0 {
+                            ready(r.release(&kv, now)).unwrap();
+                        } else {
+                            *spent.entry((user, window)).or_default() += estimate;
+                        }
+                        decisions.push((now, user, estimate, true));
+                    }
+                    Decision::Limited(l) => {
+                        assert!(
+                            !fits,
+                            "{c:?} {mode:?} at {now}: {current}+{carried}+{estimate}"
+                        );
+                        assert_eq!(l.status.remaining, 100u64.saturating_sub(current + carried));
+                        // `retry-after` is exact to the second, with no other traffic.
+                        let ra = l.retry_after_secs.unwrap();
+                        assert!((1..=120).contains(&ra));
+                        assert!(fits_at(&spent, mode, user, now + ra * 1000, estimate));
+                        if ra > 1 {
+                            let early = now + (ra - 1) * 1000;
+                            assert!(!fits_at(&spent, mode, user, early, estimate), "{mode:?}");
+                        }
+                        decisions.push((now, user, estimate, false));
+                    }
+                }
+            }
+            for ((user, window), tokens) in &spent {
+                assert!(
+                    *tokens <= 100,
+                    "{c:?} {mode:?}: user{user} window {window}: {tokens}"
+                );
+            }
+            let admitted = decisions.iter().filter(|d| d.3).count();
+            assert!(
+                admitted > 100 && admitted < 600,
+                "{c:?} {mode:?}: {admitted}"
+            );
+            runs.push(decisions);
+        }
+        assert!(
+            runs.windows(2).all(|w| w[0] == w[1]),
+            "{mode:?}: stores disagree"
+        );
+    }
+}
