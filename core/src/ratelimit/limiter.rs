@@ -34,7 +34,7 @@ pub struct RateLimiter<'c> {
 
 /// The outcome of [`RateLimiter::reserve`].
 #[derive(Debug)]
-#[must_use = "a Limited decision must be answered with a 429"]
+#[must_use = "answer a Limited decision with a 429; settle or release an admitted one"]
 pub enum Decision {
     /// Within every applicable limit (or not checked, see [`Reservation::unchecked`]).
     Admitted(Reservation),
@@ -43,7 +43,9 @@ pub enum Decision {
 }
 
 /// Tokens held for an admitted request until it is settled or released.
-#[derive(Debug, Clone)]
+///
+/// Not `Clone`: settling or releasing consumes it, so a reservation is adjusted at most once.
+#[derive(Debug)]
 #[must_use = "settle or release the reservation when the request ends (dropping keeps the estimate charged)"]
 pub struct Reservation {
     estimate: u64,
@@ -52,7 +54,7 @@ pub struct Reservation {
     retries: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Entry {
     key: String,
     window: Window,
@@ -83,6 +85,10 @@ impl<'c> RateLimiter<'c> {
 
     /// Reserves `estimate` tokens in every limit that applies to a request to `provider`
     /// (the resolved provider name) with `headers`, at `now_ms` (Unix ms).
+    ///
+    /// `estimate` is usually the input estimate ([`crate::tokens::estimate_request`]), as in
+    /// Plano; adding the request's `max_output_tokens` reserves for the worst case and refuses
+    /// earlier, at the cost of refusing requests that would have fitted.
     ///
     /// Limits are checked in config order; the first that cannot fit the estimate refuses
     /// the request and the reservations already made are taken back. A request whose
