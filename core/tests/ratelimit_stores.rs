@@ -595,3 +595,96 @@ fn sequential_traffic_follows_the_model_on_every_store() {
         );
     }
 }
+
+/// Records the TTL of every write.
+struct Ttls<'c> {
+    inner: Hidden<'c>,
+    seen: std::cell::RefCell<Vec<Option<u32>>>,
+}
+
+impl Kv for Ttls<'_> {
+    fn caps(&self) -> KvCaps {
+        self.inner.caps()
+    }
+    async fn get(&self, key: &str) -> Result<Option<Versioned>, KvError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, key: &str, value: &[u8], ttl: Option<u32>) -> Result<(), KvError> {
+        self.seen.borrow_mut().push(ttl);
+        self.inner.put(key, value, ttl).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.inner.delete(key).await
+    }
+    async fn increment(&self, key: &str, d: i64, ttl: Option<u32>) -> Result<i64, KvError> {
+        self.seen.borrow_mut().push(ttl);
+        self.inner.increment(key, d, ttl).await
+    }
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<u64>,
+        value: &[u8],
+        ttl: Option<u32>,
+    ) -> Result<bool, KvError> {
+        self.seen.borrow_mut().push(ttl);
+        self.inner.compare_and_swap(key, expected, value, ttl).await
+    }
+}
+
+#[test]
+fn ttls_cover_the_next_window_and_respect_the_store_minimum() {
+    let cfg = config();
+    let rl = RateLimiter::new(&cfg.rate_limits, Policy::default());
+    let burst = hdrs(&[("x-burst", "b1")]);
+    let user = hdrs(&[("x-user-id", "alice")]);
+    for (min_ttl, burst_ttl) in [(1, 2), (60, 60)] {
+        let clock = ManualClock::new(T0);
+        let kv = Ttls {
+            inner: Hidden {
+                inner: MemoryKv::new(&clock),
+                caps: KvCaps {
+                    min_ttl_secs: min_ttl,
+                    ..caps(true, true, true)
+                },
+            },
+            seen: Default::default(),
+        };
+        // 250 ms into a second: kept until the end of the next one, 1.75 s, rounded up.
+        let r = admitted(ready(rl.reserve(&kv, at(&clock, T0 + 250), CLAUDE, &burst, 4)).unwrap());
+        assert_eq!(
+            r.keys().collect::<Vec<_>>(),
+            vec!["rl:4:claude-3-5-haiku-latest:x-burst:*=b1:s:1795132800"]
+        );
+        // 15 s into a minute: until the end of the next minute, 105 s.
+        let _ =
+            admitted(ready(rl.reserve(&kv, at(&clock, T0 + 15_000), OPENAI, &user, 4)).unwrap());
+        assert_eq!(
+            *kv.seen.borrow(),
+            vec![Some(burst_ttl), Some(105)],
+            "min {min_ttl}"
+        );
+    }
+}
+
+#[test]
+fn per_second_limits_roll_over_each_second() {
+    let cfg = config();
+    let clock = ManualClock::new(T0);
+    let kv = MemoryKv::new(&clock);
+    let rl = RateLimiter::new(&cfg.rate_limits, Policy::default());
+    let burst = hdrs(&[("x-burst", "b1")]);
+    let _ = admitted(ready(rl.reserve(&kv, at(&clock, T0), CLAUDE, &burst, 10)).unwrap());
+    let l = limited(ready(rl.reserve(&kv, at(&clock, T0 + 999), CLAUDE, &burst, 1)).unwrap());
+    assert_eq!(l.status.id.unit, plano_core::config::TimeUnit::Second);
+    assert_eq!(
+        l.headers()[3],
+        ("x-ratelimit-reset-tokens", "1ms".to_owned())
+    );
+    // Sliding: at 1.5 s half of the previous second still counts.
+    let l = limited(ready(rl.reserve(&kv, at(&clock, T0 + 1_500), CLAUDE, &burst, 6)).unwrap());
+    assert_eq!(l.status.remaining, 5);
+    assert_eq!(l.retry_after_secs, Some(1));
+    let _ = admitted(ready(rl.reserve(&kv, at(&clock, T0 + 1_500), CLAUDE, &burst, 5)).unwrap());
+    let _ = admitted(ready(rl.reserve(&kv, at(&clock, T0 + 3_000), CLAUDE, &burst, 10)).unwrap());
+}

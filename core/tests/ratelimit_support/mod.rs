@@ -40,6 +40,9 @@ ratelimits:
   - model: openai/gpt-4o-mini
     selector: { key: authorization, value: "*" }
     limit: { tokens: 500, unit: day }
+  - model: claude-3-5-haiku-latest
+    selector: { key: x-burst, value: "*" }
+    limit: { tokens: 10, unit: second }
 "#;
 
 pub const OPENAI: &str = "openai/gpt-4o-mini";
