@@ -22,6 +22,8 @@
 //!   its model, the `/v1/models` listings.
 //! - [`upstream`]: the upstream request for a resolved provider: URL, credentials (SigV4
 //!   included), headers and translated body.
+//! - [`ratelimit`]: Plano's token rate limits over any [`kv::Kv`] store (reserve, settle,
+//!   release; 429 data). [`tokens`]: token counting and request estimates.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
@@ -29,9 +31,11 @@
 pub mod config;
 pub mod error;
 pub mod kv;
+pub mod ratelimit;
 pub mod retry;
 pub mod route;
 pub mod state;
 pub mod telemetry;
 pub mod time;
+pub mod tokens;
 pub mod upstream;
