@@ -203,7 +203,7 @@ impl<'c> Exchange<'c> {
                 .iter()
                 .map(|(n, v)| (n.as_str(), v.as_str()))
                 .collect();
-            let meta = g.generate.meta();
+            let meta = super::request::request_meta(&g.generate, &cand.upstream_model);
             let input = UpstreamInput {
                 provider: cand.provider,
                 upstream_model: &cand.upstream_model,
@@ -699,12 +699,15 @@ impl<'c> Exchange<'c> {
         let Some(g) = self.generation.as_ref() else {
             return Vec::new();
         };
-        let meta = g.generate.meta();
+        let cand = g.candidates.get(g.current);
+        let meta = super::request::request_meta(
+            &g.generate,
+            cand.map_or("", |c| c.upstream_model.as_str()),
+        );
         let Ok(request) = hermesllm::translate::decode_request(g.generate.api, &g.body, &meta)
         else {
             return Vec::new();
         };
-        let cand = g.candidates.get(g.current);
         telemetry::span_attributes(&SpanInput {
             client_api: self.client_api,
             provider: cand.map_or("", |c| c.provider.provider.as_str()),

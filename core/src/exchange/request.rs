@@ -86,7 +86,8 @@ impl<'c> Exchange<'c> {
             }
             Route::CountTokens => {
                 let meta = hermesllm::RequestMeta::default();
-                match decode_request(Api::AnthropicMessages, body, &meta) {
+                let body = with_max_tokens(body);
+                match decode_request(Api::AnthropicMessages, &body, &meta) {
                     Ok(req) => {
                         let n = estimate_request(
                             &req,
@@ -114,14 +115,23 @@ impl<'c> Exchange<'c> {
         now_ms: u64,
     ) -> Action {
         let api = g.api;
-        // Decode once: validates the body and gives the model, stream flag and estimate.
-        let (model, stream, include_usage) = match decode_request(api, body, &g.meta()) {
-            Ok(req) => (
-                Some(req.model.0.into_owned()).filter(|m| !m.is_empty()),
-                req.stream || g.stream,
-                req.stream_include_usage.unwrap_or(false),
-            ),
-            Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
+        // The model first (a body without one goes to the hint or default provider), then a
+        // full decode with that model: it validates the body and gives the stream flag.
+        let model = match &g.model {
+            Some(m) => Some(m.clone()),
+            None => match serde_json::from_slice::<ModelPeek>(body) {
+                Ok(p) => p.model.filter(|m| !m.trim().is_empty()),
+                Err(_) => {
+                    let err = match decode_request(api, body, &g.meta()) {
+                        Err(e) => RequestError::InvalidBody(e),
+                        Ok(_) => RequestError::InvalidBody(hermesllm::DecodeError::invalid(
+                            "model",
+                            "must be a string",
+                        )),
+                    };
+                    return self.respond_error(err.into());
+                }
+            },
         };
         let hint = route::header(head.headers, route::PROVIDER_HINT_HEADER);
         let resolved = match route::resolve_model(self.config, model.as_deref(), hint) {
@@ -135,6 +145,14 @@ impl<'c> Exchange<'c> {
                 };
                 return self.respond_error(err);
             }
+        };
+        let meta = request_meta(&g, resolved.upstream_model);
+        let (stream, include_usage) = match decode_request(api, body, &meta) {
+            Ok(req) => (
+                req.stream || g.stream,
+                req.stream_include_usage.unwrap_or(false),
+            ),
+            Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
         let candidates = super::candidates(self.config, &resolved);
         let upstream_api = resolved
@@ -167,7 +185,7 @@ impl<'c> Exchange<'c> {
         }
 
         // The estimate, from the self-contained body.
-        let estimate = match decode_request(api, &request_body, &g.meta()) {
+        let estimate = match decode_request(api, &request_body, &meta) {
             Ok(req) => estimate_request(&req, &CharEstimator::default(), &RequestCosts::default()),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
@@ -198,6 +216,7 @@ impl<'c> Exchange<'c> {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
+        drop(meta);
         self.generation = Some(Generation {
             generate: g,
             headers,
@@ -212,5 +231,38 @@ impl<'c> Exchange<'c> {
             previous_response_id,
         });
         self.next_request(now_ms)
+    }
+}
+
+/// The `model` field of a body-model request, read leniently.
+#[derive(serde::Deserialize)]
+struct ModelPeek {
+    #[serde(default)]
+    model: Option<String>,
+}
+
+/// What the URL says, with `upstream_model` standing in for a body that names no model
+/// (the decoders require one).
+pub(super) fn request_meta<'a>(
+    g: &'a route::Generate,
+    upstream_model: &'a str,
+) -> hermesllm::RequestMeta<'a> {
+    let mut meta = g.meta();
+    if meta.model.is_none() {
+        meta.model = Some(upstream_model.into());
+    }
+    meta
+}
+
+/// A `count_tokens` body with the `max_tokens` a Messages request requires (count_tokens
+/// bodies have none); other bodies unchanged.
+fn with_max_tokens(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.entry("max_tokens")
+                .or_insert_with(|| serde_json::Value::from(1));
+            serde_json::to_vec(&map).unwrap_or_else(|_| body.to_vec())
+        }
+        _ => body.to_vec(),
     }
 }
