@@ -175,6 +175,11 @@ impl<'c> Exchange<'c> {
         self.respond_error(GatewayError::Internal(why.to_owned()).into())
     }
 
+    /// Records that the request's `store: false` kept the turn out of the store.
+    pub(super) fn skip_save(&mut self) {
+        self.saved = Some(Ok(Saved::Skipped(state::Skip::StoreFalse)));
+    }
+
     fn give_up(&mut self, err: ExchangeError) -> Next {
         match self.respond_error(err) {
             Action::Respond(r) => Next::Respond(r),

@@ -182,6 +182,9 @@ impl<'c> Exchange<'c> {
                 previous_response_id = Some(prev.clone());
             }
             save_turn = turn.store;
+            if !turn.store {
+                self.skip_save();
+            }
         }
 
         // The estimate, from the self-contained body.
