@@ -39,6 +39,10 @@ fn retries_5xx_with_backoff_then_succeeds() {
     assert_eq!(sent[0].url, sent[1].url);
     // Full jitter 0.5 of the 250 ms first ceiling.
     assert_eq!(sleeps, vec![125]);
+    // The request timeout bounds the whole exchange: the second attempt gets what is left
+    // (the fake upstream takes 10 ms per call).
+    assert_eq!(sent[0].deadlines.response_ms, 300_000);
+    assert_eq!(sent[1].deadlines.response_ms, 300_000 - 135);
     let a = &out.record.attempts;
     assert_eq!(a.len(), 2);
     assert_eq!((a[0].status, a[0].error), (Some(503), Some("503")));
@@ -277,4 +281,24 @@ fn rate_limit_reserves_settles_and_refuses() {
     let key = format!("rl:0:openai/gpt-4o-mini:x-user-id:*=bob:m:{window}");
     let v = now_or_never(gw.kv.get(&key)).unwrap().unwrap().unwrap();
     assert_eq!(v.value, b"0", "released");
+}
+
+#[test]
+fn no_retry_past_the_request_timeout() {
+    let gw = Gw::new(config_with("gateway:\n  timeouts:\n    request: 1s\n"));
+    let (out, sent, sleeps) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &[],
+        MINI.as_bytes(),
+        vec![
+            Canned::status(503, fixture("openai_chat/errors/overloaded.503.json"))
+                .header("retry-after", "2"),
+            ok(),
+        ],
+    );
+    assert_eq!(sent.len(), 1);
+    assert!(sleeps.is_empty());
+    assert_eq!(out.status, 503);
+    assert_eq!(out.header("retry-after"), Some("2"));
 }

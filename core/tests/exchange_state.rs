@@ -79,6 +79,17 @@ fn previous_response_id_across_turns_against_anthropic() {
     assert_eq!(sent[0].json()["messages"].as_array().unwrap().len(), 5);
     let id3 = saved_id(&out);
     assert!(out.text().contains(&id3));
+    // Every response object in the stream names the turn it continued.
+    let text = out.text();
+    let named = format!(r#""previous_response_id":"{id2}""#);
+    assert_eq!(
+        text.matches(&named).count(),
+        text.matches(r#""response":{"id":"#).count(),
+        "{text}"
+    );
+    assert!(text.matches(&named).count() >= 2);
+    let (got, _, _) = gw.run("GET", &format!("/v1/responses/{id3}"), &[], b"", vec![]);
+    assert_eq!(got.json()["previous_response_id"], id2.as_str());
 
     // GET returns what the client got; DELETE removes it.
     let (got, _, _) = gw.run("GET", &format!("/v1/responses/{id2}"), &[], b"", vec![]);

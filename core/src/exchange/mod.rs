@@ -47,11 +47,14 @@
 //! - **Non-streaming bodies are buffered** (they must be complete to translate); streams never
 //!   are: each chunk is transcoded as it arrives ([`hermesllm::stream::Transcoder`]).
 
+mod attempt;
 mod driver_impl;
 mod phases;
 mod record;
 mod reply;
 mod request;
+mod response;
+mod writeback;
 
 pub mod driver {
     //! The async driver for hosts with an async HTTP client (native, Workers, Spin, Lambda).
