@@ -473,3 +473,31 @@ fn upstream_garbage_is_a_clean_502() {
         Some("upstream_invalid_response")
     );
 }
+
+#[test]
+fn passthrough_auth_uses_the_clients_key_or_answers_401() {
+    let gw = Gw::new(config());
+    let body =
+        r#"{"model":"gpt-4o-litellm","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let (out, sent, _) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &[("authorization", "Bearer client-key-123")],
+        body.as_bytes(),
+        vec![Canned::ok(fixture("openai_chat/responses/text.json"))],
+    );
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        sent[0].url,
+        "https://litellm.example.com/v1/chat/completions"
+    );
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some("Bearer client-key-123")
+    );
+
+    let (out, sent, _) = gw.run("POST", "/v1/messages", &[], body.as_bytes(), vec![]);
+    assert!(sent.is_empty());
+    assert_eq!(out.status, 401);
+    assert_eq!(out.json()["error"]["type"], "authentication_error");
+}

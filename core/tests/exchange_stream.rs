@@ -199,3 +199,32 @@ fn idle_timeout_mid_stream_is_an_error_event() {
         Some("upstream_idle_timeout")
     );
 }
+
+#[test]
+fn gemini_without_alt_sse_gets_one_json_array() {
+    let gw = Gw::new(config());
+    let body = r#"{"contents":[{"role":"user","parts":[{"text":"Hi"}]}]}"#;
+    for upstream_model in ["claude-sonnet-4-5", "gemini-2.5-flash"] {
+        let upstream = if upstream_model.starts_with("claude") {
+            fixture("anthropic_messages/streams/text.sse")
+        } else {
+            fixture("gemini/streams/text.sse")
+        };
+        let (out, sent) = gw.post(
+            &format!("/v1beta/models/{upstream_model}:streamGenerateContent"),
+            body,
+            vec![Canned::chunked(&upstream, 9)],
+        );
+        assert_eq!(out.status, 200, "{}", out.text());
+        assert!(sent[0].url.contains("stream") || sent[0].json()["stream"] == true);
+        assert_eq!(out.header("content-type"), Some("application/json"));
+        let arr = out.json();
+        let items = arr.as_array().unwrap_or_else(|| panic!("{}", out.text()));
+        assert!(items.len() >= 2, "{}", out.text());
+        assert!(
+            items
+                .iter()
+                .all(|i| i.get("candidates").is_some() || i.get("usageMetadata").is_some())
+        );
+    }
+}

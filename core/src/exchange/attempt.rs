@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 
-use hermesllm::DecodeError;
 use hermesllm::stream::{StreamMeta, Transcoder};
+use hermesllm::{Api, DecodeError};
 
-use super::phases::{Exchange, Phase, Sent, StreamState};
+use super::client_stream::{JsonArray, StreamState};
+use super::phases::{Exchange, Phase, Sent};
 use super::record::AttemptRecord;
 use super::reply::{Action, AttemptFailure, HeadAction, MAX_ERROR_BODY, Next, Reply};
 use crate::error::{ExchangeError, Fault, GatewayError, UpstreamError};
@@ -148,10 +149,17 @@ impl Exchange<'_> {
             .as_deref()
             .filter(|_| upstream_api != client_api)
             .and_then(|p| serde_json::to_string(p).ok());
+        let array = (client_api == Api::Gemini && !g.generate.alt_sse).then(JsonArray::new);
+        if array.is_some()
+            && let Some(ct) = headers.first_mut()
+        {
+            ct.1 = "application/json".to_owned();
+        }
         self.stream = Some(StreamState {
             transcoder,
             capture: g.save_turn.then(ResponseCapture::new),
             previous_response_id,
+            array,
         });
         self.phase = Phase::Streaming;
         self.status = Some(200);

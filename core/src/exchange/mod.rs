@@ -48,6 +48,7 @@
 //!   are: each chunk is transcoded as it arrives ([`hermesllm::stream::Transcoder`]).
 
 mod attempt;
+mod client_stream;
 mod driver_impl;
 mod phases;
 mod record;

@@ -1,9 +1,10 @@
 //! [`Exchange`]: the state, and the upstream and response phases.
 
 use hermesllm::ir::Usage;
-use hermesllm::stream::{StreamSummary, Transcoder};
+use hermesllm::stream::StreamSummary;
 use hermesllm::{Api, Losses};
 
+pub(super) use super::client_stream::StreamState;
 use super::record::AttemptRecord;
 use super::reply::{Action, Deadlines, Next, Reply};
 use super::{Candidate, ExchangeOptions, Ids};
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::error::{ExchangeError, GatewayError};
 use crate::ratelimit::Reservation;
 use crate::route::Generate;
-use crate::state::{self, ResponseCapture, SaveError, Saved};
+use crate::state::{self, SaveError, Saved};
 use crate::telemetry::Attribute;
 
 /// One client request's lifecycle. See the [module docs](super) for the order of calls.
@@ -80,14 +81,6 @@ pub(super) struct Sent {
     pub(super) api: Api,
     pub(super) status: u16,
     pub(super) retry_after: Option<String>,
-}
-
-#[derive(Debug)]
-pub(super) struct StreamState {
-    pub(super) transcoder: Transcoder<'static>,
-    pub(super) capture: Option<ResponseCapture>,
-    /// The continued response's id as a JSON string, to write back into the events.
-    pub(super) previous_response_id: Option<String>,
 }
 
 impl<'c> Exchange<'c> {

@@ -108,10 +108,7 @@ impl Exchange<'_> {
         }
         let start = out.len();
         if let Some(s) = self.stream.as_mut() {
-            s.transcoder.push(chunk, now_ms, out);
-            if let Some(prev) = &s.previous_response_id {
-                super::writeback::insert_previous_response_id(out, start, prev);
-            }
+            s.push(chunk, now_ms, out);
         }
         self.capture(kv, out.get(start..).unwrap_or_default(), false, now_ms)
             .await;
@@ -126,10 +123,7 @@ impl Exchange<'_> {
         }
         let start = out.len();
         if let Some(s) = self.stream.as_mut() {
-            s.transcoder.finish(now_ms, out);
-            if let Some(prev) = &s.previous_response_id {
-                super::writeback::insert_previous_response_id(out, start, prev);
-            }
+            s.finish(now_ms, out);
         }
         self.capture(kv, out.get(start..).unwrap_or_default(), true, now_ms)
             .await;
@@ -161,18 +155,21 @@ impl Exchange<'_> {
             }
             .into()
         };
-        if let Some(s) = self.stream.as_ref()
+        let meta = StreamMeta {
+            id: self.response_id().into(),
+            created: now_ms / 1000,
+            model: String::new().into(),
+            include_usage: false,
+        };
+        let client_api = self.client_api;
+        if let Some(s) = self.stream.as_mut()
             && !s.transcoder.is_ended()
         {
-            let meta = StreamMeta {
-                id: self.response_id().into(),
-                created: now_ms / 1000,
-                model: String::new().into(),
-                include_usage: false,
-            };
             let mut api_err = err.api_error();
             api_err.message = hermesllm::Str::from(err.to_string());
-            stream_encoder(self.client_api, meta).encode(&StreamEvent::Error(api_err), out);
+            let mut event = Vec::new();
+            stream_encoder(client_api, meta).encode(&StreamEvent::Error(api_err), &mut event);
+            s.append_final(&event, out);
         }
         if let Some(a) = self.attempts.last_mut() {
             a.error = Some(err.code());

@@ -48,6 +48,9 @@ pub const PROVIDERS: &str = r#"model_providers:
     access_key: $GEMINI_API_KEY
   - model: groq/*
     access_key: $GROQ_API_KEY
+  - model: openai/gpt-4o-litellm
+    base_url: https://litellm.example.com
+    passthrough_auth: true
   - name: backup
     model: openai/gpt-4o
     base_url: https://backup.example.com
