@@ -87,6 +87,12 @@ impl Exchange<'_> {
                         upstream::UpstreamError::Translate(
                             hermesllm::translate::TranslateError::Encode(d),
                         ) => crate::error::RequestError::Unsupported(d).into(),
+                        upstream::UpstreamError::MissingClientCredential { .. } => {
+                            crate::error::RequestError::MissingCredentials {
+                                header: "authorization",
+                            }
+                            .into()
+                        }
                         other => GatewayError::Internal(other.to_string()).into(),
                     });
                     return self.respond(reply);

@@ -13,12 +13,14 @@
 //! on_request(kv, head, body, now)            -> Respond(reply) | Send(upstream request)
 //!   loop:
 //!     send the request (Deadlines from deadlines())
-//!     failure before a head -> on_upstream_failure(kv, Connect|ConnectTimeout|Timeout, now, jitter)
+//!     failure before a head -> on_upstream_failure(Connect|ConnectTimeout|Timeout, now, jitter)
 //!     on_upstream_head(status, headers, now) -> ReadError | ReadBody | Stream{head}
-//!       ReadError: read <= MAX_ERROR_BODY -> on_upstream_failure(kv, ErrorBody(body), now, jitter)
+//!       ReadError: read <= MAX_ERROR_BODY -> on_upstream_failure(ErrorBody(body), now, jitter)
 //!       ReadBody:  read the body          -> on_upstream_body(kv, body, now, jitter)
+//!                  (body over the limit or broken: on_upstream_failure(BodyIncomplete, ...))
 //!       Stream:    send the head; per chunk on_upstream_chunk(kv, chunk, now, out);
-//!                  at the end on_upstream_end(kv, now, out), or on_upstream_broken(kv, now, out)
+//!                  at the end on_upstream_end(kv, now, out),
+//!                  or on_upstream_broken(kv, idle, now, out)
 //!     Next::Retry{delay_ms}: wait, then next_request(now) -> Send | Respond
 //!     Next::Respond(reply): send it
 //! finish(kv, now)                            -> ExchangeRecord (settles the rate limit)
@@ -27,6 +29,10 @@
 //! Every method is total: any input (bytes, statuses, call order) yields a reply or an error
 //! reply in the client's API shape, never a panic. A method called out of order answers as
 //! an internal error (500) or does nothing, as documented on it.
+//!
+//! The async methods touch only the [`Kv`](crate::kv::Kv) store (rate limits, Responses
+//! state). Over a store whose futures are ready at once (proxy-wasm shared data) a
+//! synchronous host completes them with [`now_or_never`](crate::kv::now_or_never).
 //!
 //! # Choices
 //!
@@ -45,22 +51,36 @@
 //!   sees the end of the response (before the non-streaming reply is returned; before the
 //!   chunk holding the terminal event is handed out).
 //! - **Non-streaming bodies are buffered** (they must be complete to translate); streams never
-//!   are: each chunk is transcoded as it arrives ([`hermesllm::stream::Transcoder`]).
+//!   are: each chunk is transcoded as it arrives ([`hermesllm::stream::Transcoder`]). A
+//!   non-streaming success whose body does not decode counts as a failed attempt (502, or the
+//!   next candidate), since nothing has reached the client yet.
+//! - **Timeouts are the host's**: [`Exchange::deadlines`] says how long to wait for the
+//!   connection, the response head (the request timeout less what earlier attempts used) and
+//!   between stream chunks; no retry starts past the request timeout.
+//! - **What the client sees of the state**: a continued Responses turn names its
+//!   `previous_response_id` in the reply (non-streaming body and every `response` object of
+//!   a stream), as OpenAI does, although the upstream never saw it.
+//! - **Gemini streams** without `?alt=sse` are sent as one JSON array, as Gemini does.
+//!
+//! # Testing
+//!
+//! `core/tests/exchange.rs` (each client API to a same-API and a cross-API upstream, model
+//! resolution, credentials, local routes, bad input), `exchange_stream.rs`,
+//! `exchange_retry.rs` (retries, fallback, rate limits), `exchange_state.rs` (Responses
+//! turns against Anthropic) and `exchange_no_panic.rs` (thousands of generated requests and
+//! upstream answers; the phases out of order), all over the [`driver`] with a fake HTTP
+//! client replaying hermesllm's fixtures and the Bedrock captures. `core/fuzz` has the
+//! `exchange_request` target.
 
 mod attempt;
 mod client_stream;
-mod driver_impl;
+pub mod driver;
 mod phases;
 mod record;
 mod reply;
 mod request;
 mod response;
 mod writeback;
-
-pub mod driver {
-    //! The async driver for hosts with an async HTTP client (native, Workers, Spin, Lambda).
-    pub use super::driver_impl::*;
-}
 
 use hermesllm::Api;
 

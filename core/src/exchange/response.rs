@@ -15,7 +15,7 @@ use crate::state;
 use crate::telemetry::{self, Attribute, Outcome, SpanInput, Timestamps, Timing};
 
 impl Exchange<'_> {
-    /// The whole body of a non-streaming success ([`HeadAction::ReadBody`]). Translates it for
+    /// The whole body of a non-streaming success ([`HeadAction::ReadBody`](super::HeadAction::ReadBody)). Translates it for
     /// the client (passthrough when the APIs match), saves the Responses turn, and returns
     /// [`Next::Respond`] with the reply; an undecodable body is an upstream failure (502, or
     /// [`Next::Retry`] on the next candidate). Touches `kv` to save state only.
@@ -92,7 +92,7 @@ impl Exchange<'_> {
             .map_or_else(String::new, |c| c.upstream_model.clone())
     }
 
-    /// A chunk of a streaming body ([`HeadAction::Stream`]), in any chunking: appends the
+    /// A chunk of a streaming body ([`HeadAction::Stream`](super::HeadAction::Stream)), in any chunking: appends the
     /// client bytes now ready to `out` (possibly none). When the chunk completes a Responses
     /// turn, the turn is saved (through `kv`) before this returns, so before the client can
     /// see the end. Ignored outside a stream.
@@ -131,7 +131,7 @@ impl Exchange<'_> {
     }
 
     /// The streaming body broke: the connection failed (`idle == false`) or went silent past
-    /// [`Deadlines::idle_ms`] (`idle == true`). Appends an error event in the client's
+    /// [`Deadlines::idle_ms`](super::Deadlines::idle_ms) (`idle == true`). Appends an error event in the client's
     /// stream format to `out` (nothing when the stream had already ended) and ends the
     /// stream; no retry is possible once bytes reached the client. Ignored outside a stream.
     pub async fn on_upstream_broken(

@@ -1,4 +1,5 @@
-//! The async driver: runs an [`Exchange`] over a host's HTTP client and [`Kv`] store, with
+//! The async driver for hosts with an async HTTP client (native, Workers, Spin, Lambda):
+//! runs an [`Exchange`] over a host's HTTP client and [`Kv`] store, with
 //! retries and fallback, and hands the client a body to pull chunk by chunk.
 //!
 //! # Call contract
@@ -239,7 +240,7 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
 }
 
 impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
-    /// Runs one exchange up to the client response head (see the [module docs](self)).
+    /// Runs one exchange up to the client response head (see the [module docs](crate::exchange::driver)).
     pub async fn handle(&self, req: &ClientRequest<'_>) -> ClientResponse<'a, H::Body, K, C> {
         let ids = Ids {
             token: self.entropy.token(),
