@@ -223,7 +223,7 @@ fn phases_out_of_order_answer_instead_of_panicking() {
         Next::Respond(r) => assert_eq!(r.status, 500),
         other => panic!("{other:?}"),
     }
-    match ex.next_request(T0) {
+    match now_or_never(ex.next_request(&gw.kv, T0)).unwrap() {
         Action::Respond(r) => assert_eq!(r.status, 500),
         Action::Send(_) => panic!("nothing to send"),
     }

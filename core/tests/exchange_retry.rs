@@ -302,3 +302,72 @@ fn no_retry_past_the_request_timeout() {
     assert_eq!(out.status, 503);
     assert_eq!(out.header("retry-after"), Some("2"));
 }
+
+#[test]
+fn fallback_moves_the_reservation_to_the_new_providers_limits() {
+    let limits = r#"ratelimits:
+  - model: openai/gpt-4o
+    selector: { key: x-user-id, value: "*" }
+    limit: { tokens: 1000, unit: minute }
+  - model: backup
+    selector: { key: x-user-id, value: "*" }
+    limit: { tokens: 1000, unit: minute }
+"#;
+    let gw = Gw::new(config_with(limits));
+    let hdr = [("x-user-id", "carol")];
+    let (out, sent, _) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &hdr,
+        GPT4O.as_bytes(),
+        vec![
+            Canned::Fail(SendError::Connect("refused".into())),
+            Canned::Fail(SendError::Connect("refused".into())),
+            ok(),
+        ],
+    );
+    assert_eq!(out.status, 200);
+    assert_eq!(sent.len(), 3);
+    let window = T0 / 60_000;
+    let read = |key: String| -> Vec<u8> {
+        now_or_never(gw.kv.get(&key))
+            .unwrap()
+            .unwrap()
+            .unwrap()
+            .value
+    };
+    assert_eq!(
+        read(format!("rl:0:openai/gpt-4o:x-user-id:*=carol:m:{window}")),
+        b"0",
+        "released from the provider that failed"
+    );
+    assert_eq!(
+        read(format!("rl:1:backup:x-user-id:*=carol:m:{window}")),
+        b"29",
+        "settled under the provider that answered"
+    );
+}
+
+#[test]
+fn a_spent_budget_on_the_fallback_is_a_429_not_a_way_around() {
+    let limits = r#"ratelimits:
+  - model: backup
+    selector: { key: x-user-id, value: "*" }
+    limit: { tokens: 5, unit: minute }
+"#;
+    let gw = Gw::new(config_with(limits));
+    let (out, sent, _) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &[("x-user-id", "dan")],
+        GPT4O.as_bytes(),
+        vec![
+            Canned::status(401, fixture("openai_chat/errors/invalid_api_key.401.json")),
+            ok(),
+        ],
+    );
+    assert_eq!(sent.len(), 1, "the fallback is refused by its own limit");
+    assert_eq!(out.status, 429);
+    assert_eq!(out.json()["error"]["type"], "rate_limit_error");
+    assert_eq!(out.header("x-ratelimit-limit-tokens"), Some("5"));
+}

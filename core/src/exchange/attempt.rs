@@ -11,6 +11,7 @@ use super::phases::{Exchange, Phase, Sent};
 use super::record::AttemptRecord;
 use super::reply::{Action, AttemptFailure, HeadAction, MAX_ERROR_BODY, Next, Reply};
 use crate::error::{ExchangeError, Fault, GatewayError, UpstreamError};
+use crate::kv::Kv;
 use crate::retry::{self, Attempt, Decision, Failure};
 use crate::state::ResponseCapture;
 use crate::upstream::{self, UpstreamInput};
@@ -20,8 +21,13 @@ impl Exchange<'_> {
     /// after [`Next::Retry`] once its delay has passed. Returns [`Action::Send`], or
     /// [`Action::Respond`] when no candidate can be built (a client credential missing
     /// under `passthrough_auth` is 401; a misconfigured provider is skipped for the next
-    /// candidate, and is a 500 when it was the last). Called at any other time: a 500.
-    pub fn next_request(&mut self, now_ms: u64) -> Action {
+    /// candidate, and is a 500 when it was the last; a rate limit of the candidate's provider
+    /// refuses with 429, see below). Called at any other time: a 500.
+    ///
+    /// Touches `kv` for rate limits: the first call reserves the request's estimate under
+    /// the first candidate's limits, and a fallback to another provider moves the
+    /// reservation to that provider's limits.
+    pub async fn next_request(&mut self, kv: &impl Kv, now_ms: u64) -> Action {
         if !matches!(self.phase, Phase::New | Phase::Retrying) {
             return self.respond_internal("next_request called out of order");
         }
@@ -31,6 +37,12 @@ impl Exchange<'_> {
             };
             let Some(cand) = g.candidates.get(g.current).cloned() else {
                 return self.respond_internal("no candidate left");
+            };
+            if let Err(reply) = self.reserve_for(kv, now_ms, &cand.provider.name).await {
+                return self.respond(reply);
+            }
+            let Some(g) = self.generation.as_mut() else {
+                return self.respond_internal("no request to send");
             };
             let headers: Vec<(&str, &str)> = g
                 .headers

@@ -331,7 +331,7 @@ impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
                     if delay_ms > 0 {
                         self.http.sleep(delay_ms).await;
                     }
-                    action = ex.next_request(self.clock.now_ms());
+                    action = ex.next_request(self.kv, self.clock.now_ms()).await;
                 }
                 Next::Respond(reply) => {
                     let record = ex.finish(self.kv, self.clock.now_ms()).await;

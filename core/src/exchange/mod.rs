@@ -21,7 +21,7 @@
 //!       Stream:    send the head; per chunk on_upstream_chunk(kv, chunk, now, out);
 //!                  at the end on_upstream_end(kv, now, out),
 //!                  or on_upstream_broken(kv, idle, now, out)
-//!     Next::Retry{delay_ms}: wait, then next_request(now) -> Send | Respond
+//!     Next::Retry{delay_ms}: wait, then next_request(kv, now) -> Send | Respond
 //!     Next::Respond(reply): send it
 //! finish(kv, now)                            -> ExchangeRecord (settles the rate limit)
 //! ```
@@ -43,9 +43,11 @@
 //!   the same upstream model id (e.g. `openai/gpt-4o` and `azure_openai/gpt-4o`), in config
 //!   order ([`candidates`]). Retries and fallbacks happen only before the first byte reaches
 //!   the client ([`crate::retry::decide`]).
-//! - **Rate limit.** Reserved once, against the first candidate, before the first attempt;
-//!   settled with the reported usage when the response ends, released when no attempt
-//!   produced tokens, kept at the estimate when a stream was cut without usage.
+//! - **Rate limit.** Reserved under the first candidate's limits before the first attempt,
+//!   moved to the new provider's limits on a fallback to another provider (a spent budget is
+//!   a 429, never a reason to fall back); settled with the reported usage when the response
+//!   ends, released when no attempt produced tokens, kept at the estimate when a stream was
+//!   cut without usage.
 //! - **Responses state.** Used when the client speaks Responses and the first candidate does
 //!   not: the request is expanded before translation and the turn saved before the client
 //!   sees the end of the response (before the non-streaming reply is returned; before the

@@ -71,7 +71,11 @@ pub(super) struct Generation<'c> {
     pub(super) current: usize,
     /// Attempts on the current candidate.
     pub(super) attempt: u32,
+    /// The input token estimate reserved in rate limits.
+    pub(super) estimate: u64,
     pub(super) reservation: Option<Reservation>,
+    /// The provider whose limits hold `reservation`.
+    pub(super) reserved_for: Option<String>,
     pub(super) save_turn: bool,
     pub(super) previous_response_id: Option<String>,
 }

@@ -192,28 +192,6 @@ impl<'c> Exchange<'c> {
             Ok(req) => estimate_request(&req, &CharEstimator::default(), &RequestCosts::default()),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
-        let limiter = RateLimiter::new(&self.config.rate_limits, self.options.rate_limit);
-        let reservation = match limiter
-            .reserve(kv, now_ms, &resolved.provider.name, head.headers, estimate)
-            .await
-        {
-            Ok(Decision::Admitted(r)) => Some(r),
-            Ok(Decision::Limited(limited)) => {
-                let mut reply = Reply::api_error(api, &limited.api_error());
-                reply.headers.extend(
-                    limited
-                        .headers()
-                        .into_iter()
-                        .map(|(n, v)| (n.to_owned(), v)),
-                );
-                return self.respond(reply);
-            }
-            Err(e) => {
-                let mut err = e.api_error();
-                err.status = 503;
-                return self.respond(Reply::api_error(api, &err));
-            }
-        };
         let headers = head
             .headers
             .iter()
@@ -229,11 +207,66 @@ impl<'c> Exchange<'c> {
             candidates,
             current: 0,
             attempt: 0,
-            reservation,
+            estimate,
+            reservation: None,
+            reserved_for: None,
             save_turn,
             previous_response_id,
         });
-        self.next_request(now_ms)
+        self.next_request(kv, now_ms).await
+    }
+}
+
+impl Exchange<'_> {
+    /// Holds the rate-limit budget for the candidate about to be tried: a fallback to
+    /// another provider releases the previous provider's reservation and reserves under the
+    /// new provider's limits (each provider's budgets count what it serves). `Err` is the
+    /// reply: 429 with `retry-after` and `x-ratelimit-*` headers (no fallback around a
+    /// spent budget: the limit is the client's, not the provider's), or 503 when the store
+    /// fails under [`OnUnavailable::Deny`](crate::ratelimit::OnUnavailable::Deny).
+    pub(super) async fn reserve_for(
+        &mut self,
+        kv: &impl Kv,
+        now_ms: u64,
+        provider: &str,
+    ) -> Result<(), Reply> {
+        let api = self.client_api;
+        let limiter = RateLimiter::new(&self.config.rate_limits, self.options.rate_limit);
+        let Some(g) = self.generation.as_mut() else {
+            return Ok(());
+        };
+        if g.reserved_for.as_deref() == Some(provider) {
+            return Ok(());
+        }
+        if let Some(r) = g.reservation.take() {
+            // Best effort: a failed release over-counts until the window ends.
+            let _ = r.release(kv, now_ms).await;
+        }
+        g.reserved_for = Some(provider.to_owned());
+        match limiter
+            .reserve(kv, now_ms, provider, &g.headers, g.estimate)
+            .await
+        {
+            Ok(Decision::Admitted(r)) => {
+                g.reservation = Some(r);
+                Ok(())
+            }
+            Ok(Decision::Limited(limited)) => {
+                let mut reply = Reply::api_error(api, &limited.api_error());
+                reply.headers.extend(
+                    limited
+                        .headers()
+                        .into_iter()
+                        .map(|(n, v)| (n.to_owned(), v)),
+                );
+                Err(reply)
+            }
+            Err(e) => {
+                let mut err = e.api_error();
+                err.status = 503;
+                Err(Reply::api_error(api, &err))
+            }
+        }
     }
 }
 
