@@ -200,7 +200,7 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
                     }
                     Err(e) => {
                         let idle = matches!(e, BodyError::Idle);
-                        exchange.on_upstream_broken(*kv, idle, now, &mut out).await;
+                        exchange.on_upstream_broken(idle, now, &mut out);
                         true
                     }
                 };
@@ -240,7 +240,8 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
 }
 
 impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
-    /// Runs one exchange up to the client response head (see the [module docs](crate::exchange::driver)).
+    /// Runs one exchange up to the client response head (see the
+    /// [module docs](crate::exchange::driver)).
     pub async fn handle(&self, req: &ClientRequest<'_>) -> ClientResponse<'a, H::Body, K, C> {
         let ids = Ids {
             token: self.entropy.token(),

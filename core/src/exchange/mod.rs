@@ -20,7 +20,7 @@
 //!                  (body over the limit or broken: on_upstream_failure(BodyIncomplete, ...))
 //!       Stream:    send the head; per chunk on_upstream_chunk(kv, chunk, now, out);
 //!                  at the end on_upstream_end(kv, now, out),
-//!                  or on_upstream_broken(kv, idle, now, out)
+//!                  or on_upstream_broken(idle, now, out)
 //!     Next::Retry{delay_ms}: wait, then next_request(kv, now) -> Send | Respond
 //!     Next::Respond(reply): send it
 //! finish(kv, now)                            -> ExchangeRecord (settles the rate limit)

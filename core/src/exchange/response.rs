@@ -15,8 +15,9 @@ use crate::state;
 use crate::telemetry::{self, Attribute, Outcome, SpanInput, Timestamps, Timing};
 
 impl Exchange<'_> {
-    /// The whole body of a non-streaming success ([`HeadAction::ReadBody`](super::HeadAction::ReadBody)). Translates it for
-    /// the client (passthrough when the APIs match), saves the Responses turn, and returns
+    /// The whole body of a non-streaming success
+    /// ([`HeadAction::ReadBody`](super::HeadAction::ReadBody)). Translates it for the client
+    /// (passthrough when the APIs match), saves the Responses turn, and returns
     /// [`Next::Respond`] with the reply; an undecodable body is an upstream failure (502, or
     /// [`Next::Retry`] on the next candidate). Touches `kv` to save state only.
     pub async fn on_upstream_body(
@@ -92,10 +93,10 @@ impl Exchange<'_> {
             .map_or_else(String::new, |c| c.upstream_model.clone())
     }
 
-    /// A chunk of a streaming body ([`HeadAction::Stream`](super::HeadAction::Stream)), in any chunking: appends the
-    /// client bytes now ready to `out` (possibly none). When the chunk completes a Responses
-    /// turn, the turn is saved (through `kv`) before this returns, so before the client can
-    /// see the end. Ignored outside a stream.
+    /// A chunk of a streaming body ([`HeadAction::Stream`](super::HeadAction::Stream)), in
+    /// any chunking: appends the client bytes now ready to `out` (possibly none). When the
+    /// chunk completes a Responses turn, the turn is saved (through `kv`) before this
+    /// returns, so before the client can see the end. Ignored outside a stream.
     pub async fn on_upstream_chunk(
         &mut self,
         kv: &impl Kv,
@@ -131,16 +132,11 @@ impl Exchange<'_> {
     }
 
     /// The streaming body broke: the connection failed (`idle == false`) or went silent past
-    /// [`Deadlines::idle_ms`](super::Deadlines::idle_ms) (`idle == true`). Appends an error event in the client's
-    /// stream format to `out` (nothing when the stream had already ended) and ends the
-    /// stream; no retry is possible once bytes reached the client. Ignored outside a stream.
-    pub async fn on_upstream_broken(
-        &mut self,
-        _kv: &impl Kv,
-        idle: bool,
-        now_ms: u64,
-        out: &mut Vec<u8>,
-    ) {
+    /// [`Deadlines::idle_ms`](super::Deadlines::idle_ms) (`idle == true`). Appends an error
+    /// event in the client's stream format to `out` (nothing when the stream had already
+    /// ended) and ends the stream; no retry is possible once bytes reached the client.
+    /// Ignored outside a stream.
+    pub fn on_upstream_broken(&mut self, idle: bool, now_ms: u64, out: &mut Vec<u8>) {
         if self.phase != Phase::Streaming {
             return;
         }
