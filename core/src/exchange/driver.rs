@@ -174,7 +174,7 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
         match &mut self.state {
             BodyState::Ended => None,
             BodyState::Full(bytes) => {
-                let b = bytes.take();
+                let b = bytes.take().filter(|b| !b.is_empty());
                 if b.is_none() {
                     self.state = BodyState::Ended;
                 }

@@ -58,8 +58,8 @@ pub(super) enum Phase {
     Done,
 }
 
-/// A generate request's state across attempts.
-#[derive(Debug)]
+/// A generate request's state across attempts. `Debug` shows header names only: the
+/// client's headers may carry its credentials (`passthrough_auth`).
 pub(super) struct Generation<'c> {
     pub(super) generate: Generate,
     pub(super) headers: Vec<(String, String)>,
@@ -78,6 +78,29 @@ pub(super) struct Generation<'c> {
     pub(super) reserved_for: Option<String>,
     pub(super) save_turn: bool,
     pub(super) previous_response_id: Option<String>,
+}
+
+impl std::fmt::Debug for Generation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        let providers: Vec<&str> = self
+            .candidates
+            .iter()
+            .map(|c| c.provider.name.as_str())
+            .collect();
+        f.debug_struct("Generation")
+            .field("api", &self.generate.api)
+            .field("header_names", &names)
+            .field("body_bytes", &self.body.len())
+            .field("stream", &self.stream)
+            .field("candidates", &providers)
+            .field("current", &self.current)
+            .field("attempt", &self.attempt)
+            .field("estimate", &self.estimate)
+            .field("reservation", &self.reservation)
+            .field("previous_response_id", &self.previous_response_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
