@@ -501,3 +501,28 @@ fn passthrough_auth_uses_the_clients_key_or_answers_401() {
     assert_eq!(out.status, 401);
     assert_eq!(out.json()["error"]["type"], "authentication_error");
 }
+
+#[test]
+fn bedrock_client_gets_upstream_errors_with_its_error_type_header() {
+    let gw = Gw::new(config());
+    let body = r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#;
+    let overloaded = || {
+        Canned::status(
+            529,
+            fixture("anthropic_messages/errors/overloaded.529.json"),
+        )
+    };
+    let (out, sent, sleeps) = gw.run(
+        "POST",
+        "/model/claude-sonnet-4-5/converse",
+        &[],
+        body.as_bytes(),
+        vec![overloaded(), overloaded()],
+    );
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sleeps.len(), 1);
+    assert_eq!(out.status, 529);
+    assert!(out.header("x-amzn-ErrorType").is_some());
+    let j = out.json();
+    assert!(j["message"].as_str().unwrap().contains("verloaded"), "{j}");
+}
