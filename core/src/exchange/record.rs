@@ -39,8 +39,10 @@ pub struct ExchangeRecord {
     pub status: u16,
     /// Every upstream attempt, in order.
     pub attempts: Vec<AttemptRecord>,
-    /// The error the exchange ended with, if any (local replies such as 404 for an unknown
-    /// route are not recorded here but in `status`).
+    /// The error the exchange ended with, when it is an [`ExchangeError`]: invalid or
+    /// oversized body, unknown model, missing client credential, upstream failures, internal
+    /// errors. Refusals stated by other modules (unknown route, unknown stored response, rate
+    /// limit) show only in `status`.
     pub error: Option<ExchangeError>,
     /// OpenTelemetry GenAI span attributes ([`crate::telemetry::span_attributes`]); empty
     /// when no LLM request was decoded.
