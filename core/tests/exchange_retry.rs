@@ -371,3 +371,35 @@ fn a_spent_budget_on_the_fallback_is_a_429_not_a_way_around() {
     assert_eq!(out.json()["error"]["type"], "rate_limit_error");
     assert_eq!(out.header("x-ratelimit-limit-tokens"), Some("5"));
 }
+
+#[test]
+fn listener_max_retries_sets_the_attempts_per_provider() {
+    let gw = Gw::new(config_listener(12000, "    max_retries: 0\n", ""));
+    let (out, sent, sleeps) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &[],
+        MINI.as_bytes(),
+        vec![
+            Canned::status(503, fixture("openai_chat/errors/overloaded.503.json")),
+            ok(),
+        ],
+    );
+    assert_eq!(sent.len(), 1);
+    assert!(sleeps.is_empty());
+    assert_eq!(out.status, 503);
+
+    let gw = Gw::new(config_listener(12000, "    max_retries: 2\n", ""));
+    let err = || Canned::status(500, fixture("openai_chat/errors/server_error.500.json"));
+    let (out, sent, sleeps) = gw.run(
+        "POST",
+        "/v1/chat/completions",
+        &[],
+        MINI.as_bytes(),
+        vec![err(), err(), ok()],
+    );
+    assert_eq!(out.status, 200);
+    assert_eq!(sent.len(), 3);
+    // Backoff ceilings 250 then 500 ms, jitter 0.5.
+    assert_eq!(sleeps, vec![125, 250]);
+}

@@ -264,6 +264,7 @@ impl Exchange<'_> {
             a.end_ms = Some(now_ms);
             a.error = Some(err.code());
         }
+        let policy = self.retry_policy();
         // No attempt starts after the request timeout: the client is waiting on it.
         let deadline = self.start_ms.saturating_add(self.request_timeout_ms());
         let Some(g) = self.generation.as_mut() else {
@@ -276,7 +277,7 @@ impl Exchange<'_> {
             now_ms,
             jitter,
         };
-        let decision = retry::decide(&Failure::of(&err, retry_after), &at, &self.options.retry);
+        let decision = retry::decide(&Failure::of(&err, retry_after), &at, &policy);
         let delay = match decision {
             Decision::RetryAfter(d) => d,
             _ => 0,

@@ -101,7 +101,8 @@ pub use request::RequestHead;
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct ExchangeOptions<'a> {
-    /// Retries and fallback. Default: [`RetryPolicy::default`].
+    /// Retries and fallback. Default: [`RetryPolicy::default`]. The model listener's
+    /// `max_retries`, when set, replaces `max_attempts` (as `max_retries + 1`).
     pub retry: RetryPolicy,
     /// Rate-limit behaviour. Default: [`ratelimit::Policy::default`] (fail open).
     pub rate_limit: ratelimit::Policy,

@@ -160,6 +160,16 @@ impl<'c> Exchange<'c> {
         }
     }
 
+    /// The retry policy: the host's, with the model listener's `max_retries` (retries on one
+    /// provider after the first attempt) when the config sets it.
+    pub(super) fn retry_policy(&self) -> crate::retry::RetryPolicy {
+        let mut policy = self.options.retry;
+        if let Some(n) = self.config.model_listener().and_then(|l| l.max_retries) {
+            policy.max_attempts = n.saturating_add(1);
+        }
+        policy
+    }
+
     pub(super) fn request_timeout_ms(&self) -> u64 {
         let request = self
             .config

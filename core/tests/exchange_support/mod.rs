@@ -63,8 +63,13 @@ model_aliases:
 "#;
 
 pub fn config_with(extra: &str) -> Config {
+    config_listener(12000, "", extra)
+}
+
+/// A config whose model listener has `listener_extra` lines (indented 4 spaces).
+pub fn config_listener(port: u16, listener_extra: &str, extra: &str) -> Config {
     let yaml = format!(
-        "version: v0.4.0\nlisteners:\n  - type: model\n    name: llm\n    port: 12000\n{PROVIDERS}{extra}"
+        "version: v0.4.0\nlisteners:\n  - type: model\n    name: llm\n    port: {port}\n{listener_extra}{PROVIDERS}{extra}"
     );
     let secrets: BTreeMap<String, String> = SECRETS
         .iter()
