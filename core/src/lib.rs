@@ -9,6 +9,9 @@
 //!   [`config::Config`] with every problem reported by path and position.
 //! - [`error`]: the one error type of an exchange ([`error::ExchangeError`]): who is at
 //!   fault, whether to retry, and its HTTP response in the client's API shape.
+//! - [`exchange`]: one request's lifecycle as a sans-IO state machine (request phase,
+//!   upstream attempts with retries and fallback, response translation, settlement, record),
+//!   and an async driver over a host HTTP client.
 //! - [`kv`]: the key-value seam hosts implement, with declared capabilities, and an
 //!   in-memory store.
 //! - [`state`]: OpenAI Responses conversation state (`previous_response_id`, `GET`/`DELETE`
@@ -30,6 +33,7 @@
 
 pub mod config;
 pub mod error;
+pub mod exchange;
 pub mod kv;
 pub mod ratelimit;
 pub mod retry;

@@ -1,0 +1,304 @@
+//! The request phase: classify, answer locally, or validate, resolve, reserve, expand and
+//! build the first upstream request.
+
+use hermesllm::Api;
+use hermesllm::translate::decode_request;
+
+use super::phases::{Exchange, Generation, Phase};
+use super::reply::{Action, Reply};
+use crate::error::{ExchangeError, RequestError};
+use crate::kv::Kv;
+use crate::ratelimit::{Decision, RateLimiter};
+use crate::route::{self, Route};
+use crate::state;
+use crate::tokens::{CharEstimator, RequestCosts, estimate_request};
+
+/// The client's request head.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestHead<'h> {
+    /// The method (`POST`).
+    pub method: &'h str,
+    /// The request target as received: path and query, still percent-encoded.
+    pub target: &'h str,
+    /// The headers as received.
+    pub headers: &'h [(&'h str, &'h str)],
+}
+
+impl<'c> Exchange<'c> {
+    /// The request phase. Call once, with the whole client body (hosts that see
+    /// `content-length` first may refuse early with [`Exchange::body_limit`]).
+    ///
+    /// Returns [`Action::Respond`] for everything answered locally — `/healthz`,
+    /// `/v1/models`, `GET`/`DELETE /v1/responses/{id}`, `count_tokens`, and every error in the
+    /// client's API shape: unknown path 404, wrong method 405, oversized body 413, invalid
+    /// body 400, unknown model 404, unknown `previous_response_id` 400, rate limited 429 with
+    /// `retry-after` and `x-ratelimit-*` headers, misconfigured provider 500 — or
+    /// [`Action::Send`] with the first upstream request.
+    ///
+    /// Touches `kv` for the rate-limit reservation and Responses state only.
+    pub async fn on_request(
+        &mut self,
+        kv: &impl Kv,
+        head: &RequestHead<'_>,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Action {
+        if !matches!(self.phase, Phase::New) {
+            return self.respond_internal("on_request called twice");
+        }
+        let route = match route::classify(head.method, head.target, head.headers) {
+            Ok(r) => r,
+            Err(e) => {
+                self.client_api = e.api();
+                let mut reply = Reply::api_error(e.api(), &e.to_api_error());
+                if let route::RouteError::MethodNotAllowed { allow, .. } = &e {
+                    reply
+                        .headers
+                        .push(("allow".to_owned(), (*allow).to_owned()));
+                }
+                return self.respond(reply);
+            }
+        };
+        self.client_api = route.api();
+        let limit = self.config.gateway.body_limit;
+        if u64::try_from(body.len()).unwrap_or(u64::MAX) > limit {
+            let err = ExchangeError::Request(RequestError::BodyTooLarge { limit });
+            return self.respond_error(err);
+        }
+        match route {
+            Route::Health => self.respond(Reply::json(200, br#"{"status":"ok"}"#.to_vec())),
+            Route::ListModels(shape) => {
+                self.respond(Reply::json(200, route::models_body(self.config, shape)))
+            }
+            Route::GetResponse { id } => {
+                let reply = match state::get_response(kv, &id, now_ms).await {
+                    Ok(json) => Reply::json(200, json.into_bytes()),
+                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
+                };
+                self.respond(reply)
+            }
+            Route::DeleteResponse { id } => {
+                let reply = match state::delete(kv, &id, now_ms).await {
+                    Ok(body) => Reply::json(200, body),
+                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
+                };
+                self.respond(reply)
+            }
+            Route::CountTokens => {
+                let meta = hermesllm::RequestMeta::default();
+                let body = with_max_tokens(body);
+                match decode_request(Api::AnthropicMessages, &body, &meta) {
+                    Ok(req) => {
+                        let n = estimate_request(
+                            &req,
+                            &CharEstimator::default(),
+                            &RequestCosts::default(),
+                        );
+                        let body = format!("{{\"input_tokens\":{n}}}").into_bytes();
+                        self.respond(Reply::json(200, body))
+                    }
+                    Err(e) => {
+                        self.respond_error(ExchangeError::Request(RequestError::InvalidBody(e)))
+                    }
+                }
+            }
+            Route::Generate(g) => self.generate(kv, head, g, body, now_ms).await,
+        }
+    }
+
+    async fn generate(
+        &mut self,
+        kv: &impl Kv,
+        head: &RequestHead<'_>,
+        g: route::Generate,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Action {
+        let api = g.api;
+        // The model first (a body without one goes to the hint or default provider), then a
+        // full decode with that model: it validates the body and gives the stream flag.
+        let model = match &g.model {
+            Some(m) => Some(m.clone()),
+            None => match serde_json::from_slice::<ModelPeek>(body) {
+                Ok(p) => p.model.filter(|m| !m.trim().is_empty()),
+                Err(_) => {
+                    let err = match decode_request(api, body, &g.meta()) {
+                        Err(e) => RequestError::InvalidBody(e),
+                        Ok(_) => RequestError::InvalidBody(hermesllm::DecodeError::invalid(
+                            "model",
+                            "must be a string",
+                        )),
+                    };
+                    return self.respond_error(err.into());
+                }
+            },
+        };
+        let hint = route::header(head.headers, route::PROVIDER_HINT_HEADER);
+        let resolved = match route::resolve_model(self.config, model.as_deref(), hint) {
+            Ok(r) => r,
+            Err(e) => {
+                let err = match e {
+                    route::ResolveError::UnknownModel { model } => {
+                        ExchangeError::Request(RequestError::UnknownModel { model })
+                    }
+                    other => return self.respond(Reply::api_error(api, &other.to_api_error())),
+                };
+                return self.respond_error(err);
+            }
+        };
+        let meta = request_meta(&g, resolved.upstream_model);
+        let (stream, include_usage) = match decode_request(api, body, &meta) {
+            Ok(req) => (
+                req.stream || g.stream,
+                req.stream_include_usage.unwrap_or(false),
+            ),
+            Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
+        };
+        let candidates = super::candidates(self.config, &resolved);
+        let upstream_api = resolved
+            .provider
+            .spec
+            .endpoint_for_client(api)
+            .map_or(api, |e| e.api);
+
+        // Responses state, when the upstream keeps none.
+        let mut request_body = body.to_vec();
+        let mut save_turn = false;
+        let mut previous_response_id = None;
+        if api == Api::OpenAiResponses && upstream_api != Api::OpenAiResponses {
+            let turn = match state::inspect(body) {
+                Ok(t) => t,
+                Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
+            };
+            if let Some(prev) = &turn.previous_response_id {
+                let stored = match state::load(kv, prev, now_ms).await {
+                    Ok(s) => s,
+                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
+                };
+                match state::expand_request(body, &stored) {
+                    Ok(expanded) => request_body = expanded,
+                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
+                }
+                previous_response_id = Some(prev.clone());
+            }
+            save_turn = turn.store;
+            if !turn.store {
+                self.skip_save();
+            }
+        }
+
+        // The estimate, from the self-contained body.
+        let estimate = match decode_request(api, &request_body, &meta) {
+            Ok(req) => estimate_request(&req, &CharEstimator::default(), &RequestCosts::default()),
+            Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
+        };
+        let headers = head
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        drop(meta);
+        self.generation = Some(Generation {
+            generate: g,
+            headers,
+            body: request_body,
+            stream,
+            include_usage,
+            candidates,
+            current: 0,
+            attempt: 0,
+            estimate,
+            reservation: None,
+            reserved_for: None,
+            save_turn,
+            previous_response_id,
+        });
+        self.next_request(kv, now_ms).await
+    }
+}
+
+impl Exchange<'_> {
+    /// Holds the rate-limit budget for the candidate about to be tried: a fallback to
+    /// another provider releases the previous provider's reservation and reserves under the
+    /// new provider's limits (each provider's budgets count what it serves). `Err` is the
+    /// reply: 429 with `retry-after` and `x-ratelimit-*` headers (no fallback around a
+    /// spent budget: the limit is the client's, not the provider's), or 503 when the store
+    /// fails under [`OnUnavailable::Deny`](crate::ratelimit::OnUnavailable::Deny).
+    pub(super) async fn reserve_for(
+        &mut self,
+        kv: &impl Kv,
+        now_ms: u64,
+        provider: &str,
+    ) -> Result<(), Reply> {
+        let api = self.client_api;
+        let limiter = RateLimiter::new(&self.config.rate_limits, self.options.rate_limit);
+        let Some(g) = self.generation.as_mut() else {
+            return Ok(());
+        };
+        if g.reserved_for.as_deref() == Some(provider) {
+            return Ok(());
+        }
+        if let Some(r) = g.reservation.take() {
+            // Best effort: a failed release over-counts until the window ends.
+            let _ = r.release(kv, now_ms).await;
+        }
+        g.reserved_for = Some(provider.to_owned());
+        match limiter
+            .reserve(kv, now_ms, provider, &g.headers, g.estimate)
+            .await
+        {
+            Ok(Decision::Admitted(r)) => {
+                g.reservation = Some(r);
+                Ok(())
+            }
+            Ok(Decision::Limited(limited)) => {
+                let mut reply = Reply::api_error(api, &limited.api_error());
+                reply.headers.extend(
+                    limited
+                        .headers()
+                        .into_iter()
+                        .map(|(n, v)| (n.to_owned(), v)),
+                );
+                Err(reply)
+            }
+            Err(e) => {
+                let mut err = e.api_error();
+                err.status = 503;
+                Err(Reply::api_error(api, &err))
+            }
+        }
+    }
+}
+
+/// The `model` field of a body-model request, read leniently.
+#[derive(serde::Deserialize)]
+struct ModelPeek {
+    #[serde(default)]
+    model: Option<String>,
+}
+
+/// What the URL says, with `upstream_model` standing in for a body that names no model
+/// (the decoders require one).
+pub(super) fn request_meta<'a>(
+    g: &'a route::Generate,
+    upstream_model: &'a str,
+) -> hermesllm::RequestMeta<'a> {
+    let mut meta = g.meta();
+    if meta.model.is_none() {
+        meta.model = Some(upstream_model.into());
+    }
+    meta
+}
+
+/// A `count_tokens` body with the `max_tokens` a Messages request requires (count_tokens
+/// bodies have none); other bodies unchanged.
+fn with_max_tokens(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.entry("max_tokens")
+                .or_insert_with(|| serde_json::Value::from(1));
+            serde_json::to_vec(&map).unwrap_or_else(|_| body.to_vec())
+        }
+        _ => body.to_vec(),
+    }
+}
