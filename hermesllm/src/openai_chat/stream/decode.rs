@@ -7,7 +7,7 @@ use crate::openai_chat::error::from_error_field;
 use crate::openai_chat::response::{finish_to_ir, usage_to_ir};
 use crate::openai_chat::types::ToolCallWire;
 use crate::stream::{Frame, StreamDecode};
-use crate::wire::from_json;
+use crate::wire::from_json_str;
 use crate::{Api, DecodeError, Str};
 
 /// Decodes a Chat Completions stream (SSE frames without event names).
@@ -218,7 +218,7 @@ impl StreamDecode for StreamDecoder {
             self.end(emit);
             return Ok(());
         }
-        let chunk: ChatChunk<'_> = from_json(data.as_bytes())?;
+        let chunk: ChatChunk<'_> = from_json_str(data)?;
         if let Some(err) = chunk.error {
             self.ended = true;
             emit(StreamEvent::Error(from_error_field(0, err)));
