@@ -34,7 +34,7 @@ struct ChatChunk<'a> {
     usage: Option<UsageWire>,
     /// Read only: the encoder writes errors with the error module's own shape.
     #[serde(borrow, default, skip_serializing)]
-    error: Option<StrOr<'a, ErrorObject<'a>>>,
+    error: Option<Box<StrOr<'a, ErrorObject<'a>>>>,
 }
 
 fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
@@ -76,5 +76,5 @@ struct ChunkDelta<'a> {
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     tool_calls: Option<Vec<ToolCallWire<'a>>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    function_call: Option<FunctionCallWire<'a>>,
+    function_call: Option<Box<FunctionCallWire<'a>>>,
 }
