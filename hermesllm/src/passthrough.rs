@@ -7,7 +7,7 @@
 
 use serde_json::value::RawValue;
 
-use crate::wire::{Rest, from_json};
+use crate::wire::{Rest, from_json, from_json_str};
 use crate::{DecodeError, EncodeError, Raw, open_object};
 
 open_object! {
@@ -90,7 +90,7 @@ fn set<'a>(fields: &mut Rest<'a>, key: &'static str, value: &'a RawValue) {
 fn with_include_usage(existing: Option<&RawValue>) -> Result<Box<RawValue>, DecodeError> {
     let mut inner: Rest<'_> = match existing {
         Some(raw) if raw.get() != "null" => {
-            from_json::<TopLevel<'_>>(raw.get().as_bytes())
+            from_json_str::<TopLevel<'_>>(raw.get())
                 .map_err(|_| DecodeError::invalid("stream_options", "must be an object"))?
                 .rest
         }

@@ -18,6 +18,10 @@ use crate::{Api, DecodeError, Str};
 pub use super::stream_encode::StreamEncoder;
 
 /// Every stream event's fields, flat: `type` says which apply. One parse per event.
+///
+/// The members that arrive once per message or block (`message`, `content_block`, `error`)
+/// are boxed: an absent one costs a null pointer instead of its full size, which every
+/// `content_block_delta` would otherwise initialise and move.
 #[derive(Debug, Deserialize)]
 pub(super) struct FlatEvent<'a> {
     #[serde(rename = "type", borrow)]
@@ -25,15 +29,15 @@ pub(super) struct FlatEvent<'a> {
     #[serde(default)]
     pub(super) index: Option<u32>,
     #[serde(default, borrow)]
-    pub(super) message: Option<MessageResponse<'a>>,
+    pub(super) message: Option<Box<MessageResponse<'a>>>,
     #[serde(default, borrow)]
-    pub(super) content_block: Option<ContentBlock<'a>>,
+    pub(super) content_block: Option<Box<ContentBlock<'a>>>,
     #[serde(default, borrow)]
     pub(super) delta: Option<FlatDelta<'a>>,
     #[serde(default)]
     pub(super) usage: Option<DeltaUsage>,
     #[serde(default, borrow)]
-    pub(super) error: Option<ErrorObject<'a>>,
+    pub(super) error: Option<Box<ErrorObject<'a>>>,
 }
 
 /// A block delta (`text_delta`, `input_json_delta`, `thinking_delta`, `signature_delta`,
@@ -175,7 +179,7 @@ impl StreamDecode for StreamDecoder {
                     .content_block
                     .ok_or_else(|| missing("content_block_start", "content_block"))?;
                 let index = self.next_index;
-                let (start, first) = match block {
+                let (start, first) = match *block {
                     ContentBlock::Text { text, .. } => (BlockStart::Text, Some(Delta::Text(text))),
                     ContentBlock::ToolUse {
                         id, name, input, ..
@@ -315,7 +319,7 @@ impl StreamDecode for StreamDecoder {
             }
             "error" => {
                 self.ended = true;
-                let e = ev.error.unwrap_or_default();
+                let e = ev.error.map(|e| *e).unwrap_or_default();
                 let kind = super::error::error_kind(&e.kind, 500);
                 emit(StreamEvent::Error(ApiError {
                     status: super::error::status(kind),

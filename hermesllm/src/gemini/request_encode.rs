@@ -13,7 +13,7 @@ use super::types::{
     ThinkingConfig, ToolConfig, ToolObject, WirePart, WireTool,
 };
 use crate::ir::{self, Effort, Reasoning, ResponseFormat, Role, Sampling, ToolChoice, ToolKind};
-use crate::wire::{Rest, from_json, to_json};
+use crate::wire::{Rest, from_json_str, to_json};
 use crate::{Api, EncodeError, Losses, Raw, Str};
 
 const MIME_JSON: &str = "\"application/json\"";
@@ -272,7 +272,7 @@ fn flush_decls<'r>(decls: &mut Vec<FunctionDeclaration<'r>>, out: &mut Vec<WireT
 /// A Gemini built-in tool, without any function declarations its object also held (those
 /// were decoded as function tools and are written with them).
 fn builtin_tool(raw: Raw<'_>) -> WireTool<'_> {
-    match from_json::<ToolObject<'_>>(raw.get().as_bytes()) {
+    match from_json_str::<ToolObject<'_>>(raw.get()) {
         Ok(obj) if !obj.function_declarations.is_empty() => WireTool {
             tool: ToolObject {
                 function_declarations: Vec::new(),

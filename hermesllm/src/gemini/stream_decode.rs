@@ -20,7 +20,7 @@ use crate::ir::{
     ApiError, BlockStart, Delta, ErrorKind, StopReason, StreamEvent, ToolCallKind, Usage,
 };
 use crate::stream::{Frame, StreamDecode};
-use crate::wire::from_json;
+use crate::wire::from_json_str;
 use crate::{Api, DecodeError, Str};
 
 /// The kind of the open block.
@@ -185,7 +185,7 @@ impl StreamDecode for StreamDecoder {
         if self.ended || data.is_empty() || data == "[DONE]" {
             return Ok(());
         }
-        let chunk: GenerateContentResponse<'_> = from_json(data.as_bytes())?;
+        let chunk: GenerateContentResponse<'_> = from_json_str(data)?;
         if chunk.rest.iter().any(|(k, _)| k.as_str() == "error") {
             self.ended = true;
             emit(StreamEvent::Error(decode_stream_error(data)));

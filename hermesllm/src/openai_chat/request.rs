@@ -233,7 +233,7 @@ fn decode_message<'a>(i: usize, m: ChatMessage<'a>) -> Result<ir::Message<'a>, D
             for (j, c) in tool_calls.into_iter().flatten().enumerate() {
                 blocks.push(decode_tool_call(c, i, j)?);
             }
-            if let Some(fc) = function_call {
+            if let Some(fc) = function_call.map(|f| *f) {
                 let name = fc.name.unwrap_or_default();
                 blocks.push(Block::ToolCall {
                     id: name.clone(),

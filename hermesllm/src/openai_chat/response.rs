@@ -230,7 +230,7 @@ fn message_blocks(m: ChatMessage<'_>) -> Vec<Block<'_>> {
     for c in m.tool_calls.into_iter().flatten() {
         blocks.push(response_tool_call(c));
     }
-    if let Some(fc) = m.function_call {
+    if let Some(fc) = m.function_call.map(|f| *f) {
         let name = fc.name.unwrap_or_default();
         blocks.push(Block::ToolCall {
             id: name.clone(),

@@ -9,6 +9,8 @@ mod encode;
 pub use decode::StreamDecoder;
 pub use encode::StreamEncoder;
 
+use std::borrow::Cow;
+
 use super::error::ErrorObject;
 use super::response::UsageWire;
 use super::types::{FunctionCallWire, StrOr, ToolCallWire};
@@ -28,25 +30,28 @@ struct ChatChunk<'a> {
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     system_fingerprint: Option<Str<'a>>,
     /// Always written; empty in the final usage chunk. Some compatible servers send `null`.
+    /// Owned when decoded; the encoder lends its one choice without allocating.
     #[serde(borrow, default, deserialize_with = "null_as_empty")]
-    choices: Vec<ChunkChoice<'a>>,
+    choices: Cow<'a, [ChunkChoice<'a>]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     usage: Option<UsageWire>,
     /// Read only: the encoder writes errors with the error module's own shape.
     #[serde(borrow, default, skip_serializing)]
-    error: Option<StrOr<'a, ErrorObject<'a>>>,
+    error: Option<Box<StrOr<'a, ErrorObject<'a>>>>,
 }
 
-fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+fn null_as_empty<'de, 'a, D, T>(d: D) -> Result<Cow<'a, [T]>, D::Error>
 where
     D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
+    T: serde::Deserialize<'de> + Clone,
 {
-    Ok(<Option<Vec<T>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+    Ok(Cow::Owned(
+        <Option<Vec<T>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default(),
+    ))
 }
 
 /// One choice of a chunk.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct ChunkChoice<'a> {
     #[serde(default)]
     index: u32,
@@ -60,7 +65,7 @@ struct ChunkChoice<'a> {
 }
 
 /// The increment a chunk carries.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct ChunkDelta<'a> {
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     role: Option<Str<'a>>,
@@ -76,5 +81,5 @@ struct ChunkDelta<'a> {
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     tool_calls: Option<Vec<ToolCallWire<'a>>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    function_call: Option<FunctionCallWire<'a>>,
+    function_call: Option<Box<FunctionCallWire<'a>>>,
 }

@@ -131,9 +131,10 @@ pub struct ChatMessage<'a> {
     /// The call a `tool` message answers.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<Str<'a>>,
-    /// Legacy single function call of an assistant message.
+    /// Legacy single function call of an assistant message (boxed: rare, and every message
+    /// would otherwise carry its size).
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub function_call: Option<FunctionCallWire<'a>>,
+    pub function_call: Option<Box<FunctionCallWire<'a>>>,
 }
 
 /// A content part; `kind` says which member is set.

@@ -5,9 +5,10 @@
 //! payload | message CRC`. [`EventStreamFramer`] only reads the total length from the prelude,
 //! to know when a whole message has arrived and to refuse oversized ones before buffering
 //! them; parsing and both CRC checks are done by `aws-smithy-eventstream`'s
-//! [`MessageFrameDecoder`].
+//! [`read_message_from`], given the whole message as one contiguous slice (its streaming
+//! `MessageFrameDecoder` would re-chain the prelude to the rest and read through the chain).
 
-use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
+use aws_smithy_eventstream::frame::read_message_from;
 use aws_smithy_types::event_stream::{HeaderValue, Message};
 
 use super::Frame;
@@ -97,7 +98,6 @@ pub struct EventStreamFramer {
     /// Received bytes; `start` is the first byte of the message in progress.
     buf: Vec<u8>,
     start: usize,
-    decoder: MessageFrameDecoder,
     /// The last message decoded, which the yielded [`EventStreamMessage`] borrows.
     message: Option<Message>,
     /// Where the last message's bytes were in `buf`.
@@ -123,7 +123,6 @@ impl EventStreamFramer {
         EventStreamFramer {
             buf: Vec::new(),
             start: 0,
-            decoder: MessageFrameDecoder::new(),
             message: None,
             raw: (0, 0),
             max_message_size: max,
@@ -169,13 +168,8 @@ impl EventStreamFramer {
             return Some(Err(self.fail(EventStreamError::InvalidLength(len))));
         }
         let bytes = rest.get(..len)?;
-        let message = match self.decoder.decode_frame(bytes) {
-            Ok(DecodedFrame::Complete(m)) => m,
-            Ok(DecodedFrame::Incomplete) => {
-                return Some(Err(
-                    self.fail(EventStreamError::Malformed("incomplete message".into()))
-                ));
-            }
+        let message = match read_message_from(bytes) {
+            Ok(m) => m,
             Err(e) => {
                 return Some(Err(self.fail(EventStreamError::Malformed(e.to_string()))));
             }
@@ -213,7 +207,6 @@ impl EventStreamFramer {
         self.failed = true;
         self.buf = Vec::new();
         self.start = 0;
-        self.decoder = MessageFrameDecoder::new();
         e
     }
 }

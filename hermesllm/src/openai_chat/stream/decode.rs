@@ -5,9 +5,9 @@ use super::ChunkChoice;
 use crate::ir::{self, BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
 use crate::openai_chat::error::from_error_field;
 use crate::openai_chat::response::{finish_to_ir, usage_to_ir};
-use crate::openai_chat::types::ToolCallWire;
+use crate::openai_chat::types::{FunctionCallWire, ToolCallWire};
 use crate::stream::{Frame, StreamDecode};
-use crate::wire::from_json;
+use crate::wire::from_json_str;
 use crate::{Api, DecodeError, Str};
 
 /// Decodes a Chat Completions stream (SSE frames without event names).
@@ -77,7 +77,7 @@ impl StreamDecoder {
         if let Some(f) = &d.function_call {
             let tc = ToolCallWire {
                 id: f.name.clone(),
-                function: Some(f.clone()),
+                function: Some(FunctionCallWire::clone(f)),
                 ..ToolCallWire::default()
             };
             self.tool_delta(LEGACY_FUNCTION, &tc, emit);
@@ -218,10 +218,10 @@ impl StreamDecode for StreamDecoder {
             self.end(emit);
             return Ok(());
         }
-        let chunk: ChatChunk<'_> = from_json(data.as_bytes())?;
+        let chunk: ChatChunk<'_> = from_json_str(data)?;
         if let Some(err) = chunk.error {
             self.ended = true;
-            emit(StreamEvent::Error(from_error_field(0, err)));
+            emit(StreamEvent::Error(from_error_field(0, *err)));
             return Ok(());
         }
         if !self.started {

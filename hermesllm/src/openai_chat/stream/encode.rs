@@ -1,5 +1,7 @@
 //! Internal stream events → chunks.
 
+use std::borrow::Cow;
+
 use super::{ChatChunk, ChunkChoice, ChunkDelta};
 use crate::ir::{BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
 use crate::openai_chat::error::error_out;
@@ -59,24 +61,22 @@ impl<'m> StreamEncoder<'m> {
         }
     }
 
-    fn chunk<'x>(&'x self, delta: ChunkDelta<'x>, finish: Option<&'static str>) -> ChatChunk<'x> {
-        ChatChunk {
+    fn write(&self, out: &mut Vec<u8>, delta: ChunkDelta<'_>, finish: Option<&'static str>) {
+        let choice = ChunkChoice {
+            index: 0,
+            delta,
+            finish_reason: finish.map(Str::borrowed),
+            logprobs: None,
+        };
+        let chunk = ChatChunk {
             id: Str::borrowed(&self.id),
             object: Str::borrowed("chat.completion.chunk"),
             created: Some(self.created),
             model: Str::borrowed(&self.model),
-            choices: vec![ChunkChoice {
-                index: 0,
-                delta,
-                finish_reason: finish.map(Str::borrowed),
-                logprobs: None,
-            }],
+            choices: Cow::Borrowed(std::slice::from_ref(&choice)),
             ..ChatChunk::default()
-        }
-    }
-
-    fn write(&self, out: &mut Vec<u8>, delta: ChunkDelta<'_>, finish: Option<&'static str>) {
-        write_json_event(out, None, &self.chunk(delta, finish));
+        };
+        write_json_event(out, None, &chunk);
     }
 
     fn merge_usage(&mut self, u: &Usage) {
