@@ -1,7 +1,12 @@
 //! Helpers shared by the wire modules: JSON decoding with paths in errors, and
 //! [`open_object!`](crate::open_object) for top-level objects that keep unknown fields.
 
-use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Serialize, Serializer};
 
 use crate::{DecodeError, Raw, Str};
 
@@ -65,6 +70,60 @@ pub fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<Vec<u8>, crate::En
     let mut out = Vec::with_capacity(1024);
     serde_json::to_writer(&mut out, v)?;
     Ok(out)
+}
+
+/// A value the API accepts either as a string or as an array/object (`content`, `stop`,
+/// `tool_choice`, error `error`; Responses `input`, message `content`, `function_call_output`
+/// `output`). Decoded without buffering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrOr<'a, T> {
+    /// The string form.
+    Str(Str<'a>),
+    /// The array or object form.
+    Other(T),
+}
+
+impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for StrOr<'a, T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a, T>(PhantomData<(&'a (), T)>);
+        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
+            type Value = StrOr<'a, T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, an array or an object")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(StrOr::Str(Str::borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(StrOr::Str(Str::from(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(StrOr::Str(Str::from(v)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(SeqAccessDeserializer::new(a)).map(StrOr::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(a)).map(StrOr::Other)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+impl<T: Serialize> Serialize for StrOr<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StrOr::Str(v) => v.serialize(s),
+            StrOr::Other(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<T> Default for StrOr<'_, T> {
+    fn default() -> Self {
+        StrOr::Str(Str::default())
+    }
 }
 
 /// Whether a field of an [`open_object!`](crate::open_object) is left out when serializing.

@@ -2,7 +2,7 @@
 
 use super::content::decode_part;
 use super::types::{
-    FormatW, Item, ItemFields, Parsed, PartFields, ReasoningW, RequestBody, TextConfig, TextOr,
+    FormatW, Item, ItemFields, Parsed, PartFields, ReasoningW, RequestBody, StrOr, TextConfig,
     ToolChoiceW, ToolFields,
 };
 use crate::ir::{self, Block, Message, Role, ToolCallKind};
@@ -63,8 +63,8 @@ pub fn decode_request<'a>(
     }
     let messages = match input {
         None => Vec::new(),
-        Some(TextOr::Text(text)) => vec![Message::text(Role::User, text)],
-        Some(TextOr::List(items)) => decode_items(items, &mut system)?,
+        Some(StrOr::Str(text)) => vec![Message::text(Role::User, text)],
+        Some(StrOr::Other(items)) => decode_items(items, &mut system)?,
     };
 
     let tools = tools
@@ -200,7 +200,7 @@ fn decode_items<'a>(
             "reasoning" => {
                 let text = match (summary, content) {
                     (Some(s), _) if !s.is_empty() => join_texts(s),
-                    (_, Some(TextOr::List(parts))) => {
+                    (_, Some(StrOr::Other(parts))) => {
                         join_texts(parts.into_iter().map(|p| p.value).collect())
                     }
                     _ => Str::default(),
@@ -218,8 +218,8 @@ fn decode_items<'a>(
                 let output = output
                     .ok_or_else(|| DecodeError::invalid(path("output"), "`output` is required"))?;
                 let content = match output {
-                    TextOr::Text(text) => vec![Block::Text { text }],
-                    TextOr::List(parts) => decode_parts(parts, i, "output")?,
+                    StrOr::Str(text) => vec![Block::Text { text }],
+                    StrOr::Other(parts) => decode_parts(parts, i, "output")?,
                 };
                 messages.push(message(
                     Role::Tool,
@@ -293,12 +293,12 @@ fn join_texts<'a>(parts: Vec<PartFields<'a>>) -> Str<'a> {
 }
 
 fn decode_content<'a>(
-    content: TextOr<'a, Parsed<'a, PartFields<'a>>>,
+    content: StrOr<'a, Vec<Parsed<'a, PartFields<'a>>>>,
     i: usize,
 ) -> Result<Vec<Block<'a>>, DecodeError> {
     match content {
-        TextOr::Text(text) => Ok(vec![Block::Text { text }]),
-        TextOr::List(parts) => decode_parts(parts, i, "content"),
+        StrOr::Str(text) => Ok(vec![Block::Text { text }]),
+        StrOr::Other(parts) => decode_parts(parts, i, "content"),
     }
 }
 

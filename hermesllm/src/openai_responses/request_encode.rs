@@ -2,7 +2,7 @@
 
 use super::content::encode_input_part;
 use super::types::{
-    FormatW, Item, ItemFields, Parsed, PartFields, ReasoningW, RequestBody, TextConfig, TextOr,
+    FormatW, Item, ItemFields, Parsed, PartFields, ReasoningW, RequestBody, StrOr, TextConfig,
     ToolChoiceObj, ToolChoiceW, ToolFields,
 };
 use crate::ir::{self, Block, Message, Role, ToolCallKind};
@@ -103,7 +103,7 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
     let body = RequestBody {
         model: model.reborrow(),
         instructions,
-        input: (!items.is_empty()).then_some(TextOr::List(items)),
+        input: (!items.is_empty()).then_some(StrOr::Other(items)),
         tools: tools
             .iter()
             .enumerate()
@@ -139,9 +139,7 @@ fn encode_system<'x>(
     for (i, block) in system.iter().enumerate() {
         match block {
             Block::Text { text } if instructions.is_none() => instructions = Some(text.reborrow()),
-            Block::Text { text } => {
-                items.push(message_item("system", TextOr::Text(text.reborrow())))
-            }
+            Block::Text { text } => items.push(message_item("system", StrOr::Str(text.reborrow()))),
             Block::CachePoint(_) => losses.dropped(
                 format!("system[{i}]"),
                 "Responses has no cache markers (prompt caching is automatic)",
@@ -157,7 +155,7 @@ fn encode_system<'x>(
 
 fn message_item<'x>(
     role: &'static str,
-    content: TextOr<'x, Parsed<'x, PartFields<'x>>>,
+    content: StrOr<'x, Vec<Parsed<'x, PartFields<'x>>>>,
 ) -> Item<'x> {
     Parsed::new(ItemFields {
         kind: Some(Str::borrowed("message")),
@@ -188,10 +186,10 @@ impl<'x> Pending<'x> {
                     && p.value.annotations.is_none()
             });
         let content = match parts.pop() {
-            Some(p) if single_text => TextOr::Text(p.value.text.unwrap_or_default()),
+            Some(p) if single_text => StrOr::Str(p.value.text.unwrap_or_default()),
             Some(p) => {
                 parts.push(p);
-                TextOr::List(parts)
+                StrOr::Other(parts)
             }
             None => return,
         };
@@ -368,9 +366,9 @@ fn tool_output_item<'x>(
         |b| matches!(b, Block::ToolCall { id, kind: ToolCallKind::Custom, .. } if id == call_id),
     );
     let output = match content {
-        [] => TextOr::Text(Str::default()),
-        [Block::Text { text }] => TextOr::Text(text.reborrow()),
-        blocks => TextOr::List(
+        [] => StrOr::Str(Str::default()),
+        [Block::Text { text }] => StrOr::Str(text.reborrow()),
+        blocks => StrOr::Other(
             blocks
                 .iter()
                 .enumerate()

@@ -5,7 +5,7 @@ use super::request_encode::{reasoning_fields, tool_call_fields};
 use super::response_types::{
     IncompleteDetails, InputDetails, List, Nullable, OutputDetails, ResponseBody, Timestamp, UsageW,
 };
-use super::types::{Item, ItemFields, Parsed, PartFields, TextOr};
+use super::types::{Item, ItemFields, Parsed, PartFields, StrOr};
 use crate::ir::{self, Block, StopReason, ToolCallKind};
 use crate::wire::{Rest, from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, Raw, ResponseMeta, Str};
@@ -135,8 +135,8 @@ pub(super) fn decode_output_item<'a>(
     };
     match value.kind.as_deref().unwrap_or("message") {
         "message" => match value.content {
-            Some(TextOr::Text(text)) => blocks.push(Block::Text { text }),
-            Some(TextOr::List(parts)) => {
+            Some(StrOr::Str(text)) => blocks.push(Block::Text { text }),
+            Some(StrOr::Other(parts)) => {
                 for (j, p) in parts.into_iter().enumerate() {
                     blocks.push(decode_part(p, &|| format!("output[{i}].content[{j}]"))?);
                 }
@@ -356,7 +356,7 @@ fn encode_output<'x>(
             id: Some(Str::from(format!("msg_{base}_{n}"))),
             status: Some(Str::borrowed(item_status)),
             role: Some(Str::borrowed("assistant")),
-            content: Some(TextOr::List(std::mem::take(parts))),
+            content: Some(StrOr::Other(std::mem::take(parts))),
             ..ItemFields::default()
         }));
     };

@@ -4,7 +4,7 @@ use super::error::from_fields;
 use super::response::{stop_reason, usage_from_wire};
 use super::response_types::{ErrorFields, ResponseBody};
 use super::stream_types::{ErrorEventW, EventW};
-use super::types::{ItemFields, Parsed, TextOr};
+use super::types::{ItemFields, Parsed, StrOr};
 use crate::ir::{self, BlockStart, Delta, StreamEvent, ToolCallKind};
 use crate::stream::{Frame, StreamDecode};
 use crate::{Api, DecodeError, Str};
@@ -219,7 +219,7 @@ impl StreamDecoder {
             self.announced.swap_remove(pos);
         } else if matches!(item.kind.as_deref(), None | Some("message")) {
             // A message whose parts were never announced: emit its parts whole.
-            if let Some(TextOr::List(parts)) = item.content {
+            if let Some(StrOr::Other(parts)) = item.content {
                 for (ci, Parsed { value: p, .. }) in parts.into_iter().enumerate() {
                     let ci = u32::try_from(ci).unwrap_or(u32::MAX);
                     if self.find(Some(output_index), Kind::Part(ci)).is_some() {

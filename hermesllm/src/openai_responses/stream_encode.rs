@@ -4,7 +4,7 @@ use super::error::to_fields;
 use super::response::{DEFAULT_FIELDS, encode_status, usage_to_wire};
 use super::response_types::{IncompleteDetails, List, Nullable, ResponseBody, Timestamp};
 use super::stream_types::{ErrorEventW, EventW};
-use super::types::{Item, ItemFields, Parsed, PartFields, TextOr};
+use super::types::{Item, ItemFields, Parsed, PartFields, StrOr};
 use crate::ir::{BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
 use crate::stream::{StreamEncode, StreamMeta, write_json_event};
 use crate::{Api, Losses, Raw, Str};
@@ -206,7 +206,7 @@ impl<'m> StreamEncoder<'m> {
                 id,
                 status,
                 role: Some(Str::borrowed("assistant")),
-                content: Some(TextOr::List(if done {
+                content: Some(StrOr::Other(if done {
                     vec![Parsed::new(self.part(st, true))]
                 } else {
                     Vec::new()

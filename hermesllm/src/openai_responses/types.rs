@@ -8,10 +8,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+pub use crate::wire::StrOr;
 use crate::{Raw, Str, open_object};
 
 /// A value parsed from a JSON value that is also kept as its raw text.
@@ -53,60 +54,6 @@ impl<T: Serialize> Serialize for Parsed<'_, T> {
     }
 }
 
-/// A string or a list: `input`, message `content` and `function_call_output.output` all take
-/// either form.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TextOr<'a, T> {
-    /// The string form.
-    Text(Str<'a>),
-    /// The list form.
-    List(Vec<T>),
-}
-
-impl<T> Default for TextOr<'_, T> {
-    fn default() -> Self {
-        TextOr::Text(Str::default())
-    }
-}
-
-impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for TextOr<'a, T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a, T>(PhantomData<(&'a (), T)>);
-        impl<'de: 'a, 'a, T: Deserialize<'de>> Visitor<'de> for V<'a, T> {
-            type Value = TextOr<'a, T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string or an array")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(TextOr::Text(Str::borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(TextOr::Text(Str::from(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(TextOr::Text(Str::from(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-                while let Some(item) = seq.next_element()? {
-                    out.push(item);
-                }
-                Ok(TextOr::List(out))
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-impl<T: Serialize> Serialize for TextOr<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            TextOr::Text(t) => t.serialize(s),
-            TextOr::List(l) => l.serialize(s),
-        }
-    }
-}
-
 /// An input or output item (`message`, `function_call`, `function_call_output`,
 /// `reasoning`, `custom_tool_call`, ...), all variants flattened.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, Serialize)]
@@ -130,7 +77,7 @@ pub struct ItemFields<'a> {
     pub role: Option<Str<'a>>,
     /// Message content (or reasoning `content` of `reasoning_text` parts).
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub content: Option<TextOr<'a, Parsed<'a, PartFields<'a>>>>,
+    pub content: Option<StrOr<'a, Vec<Parsed<'a, PartFields<'a>>>>>,
     /// Tool call id.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub call_id: Option<Str<'a>>,
@@ -145,7 +92,7 @@ pub struct ItemFields<'a> {
     pub input: Option<Str<'a>>,
     /// Tool call output: a string or content parts.
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<TextOr<'a, Parsed<'a, PartFields<'a>>>>,
+    pub output: Option<StrOr<'a, Vec<Parsed<'a, PartFields<'a>>>>>,
     /// Reasoning summary parts (`summary_text`).
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Vec<PartFields<'a>>>,
@@ -373,7 +320,7 @@ open_object! {
         /// System/developer instructions.
         "instructions" => pub instructions: Option<Str<'a>>,
         /// A string or a list of items.
-        "input" => pub input: Option<TextOr<'a, Item<'a>>>,
+        "input" => pub input: Option<StrOr<'a, Vec<Item<'a>>>>,
         /// Tools.
         "tools" => pub tools: Vec<Parsed<'a, ToolFields<'a>>>,
         /// Tool choice.
