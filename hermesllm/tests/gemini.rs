@@ -12,6 +12,8 @@
 mod common;
 #[path = "gemini/errors.rs"]
 mod errors;
+#[path = "gemini/request_options.rs"]
+mod request_options;
 #[path = "gemini/requests.rs"]
 mod requests;
 #[path = "gemini/responses.rs"]
