@@ -14,10 +14,12 @@
 //!
 //! Counting uses tiktoken's "ordinary" encoding: special-token text such as
 //! `<|endoftext|>` in a prompt is counted as the plain text it is, as the APIs do for client
-//! content.
+//! content. On the rare text tiktoken's regex gives up on (a very long run of one character)
+//! the count falls back to the estimator's, never a panic.
 
 #![warn(missing_docs)]
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use plano_core::tokens::{CharEstimator, TokenCounter};
@@ -158,8 +160,16 @@ impl Tiktoken {
 }
 
 impl TokenCounter for Tiktoken {
+    /// The exact count, or [`CharEstimator::PROSE`]'s estimate of `text` when tiktoken gives
+    /// up on it: its pre-tokenizing regex (fancy-regex, backtracking) returns an error on
+    /// some long runs of one character (a million spaces with `o200k_base`), which
+    /// tiktoken-rs 0.12's `encode_ordinary` turns into a panic. `encode` with no special tokens allowed is
+    /// the same ordinary encoding with that error returned instead.
     fn count(&self, text: &str) -> u64 {
-        u64::try_from(self.bpe.encode_ordinary(text).len()).unwrap_or(u64::MAX)
+        match self.bpe.encode(text, &HashSet::new()) {
+            Ok((tokens, _)) => u64::try_from(tokens.len()).unwrap_or(u64::MAX),
+            Err(_) => CharEstimator::PROSE.count(text),
+        }
     }
 }
 

@@ -136,6 +136,20 @@ fn counts_any_input_without_panicking() {
     }
 }
 
+#[test]
+fn pathological_runs_fall_back_instead_of_panicking() {
+    // A million spaces: o200k's pre-tokenizer (fancy-regex, backtracking) gives up, and
+    // tiktoken-rs 0.12.1's `encode_ordinary` panics (vendor_tiktoken.rs:374). The counter
+    // returns the estimator's count instead.
+    let spaces = " ".repeat(1_000_000);
+    assert_eq!(o200k().count(&spaces), 250_000);
+    assert_eq!(o200k().count(&spaces), CharEstimator::PROSE.count(&spaces));
+    // cl100k copes with the same text, and shorter runs are exact in both.
+    assert_eq!(cl100k().count(&spaces), 7_813);
+    assert_eq!(o200k().count(&spaces[..100_000]), 782);
+    assert_eq!(cl100k().count(&"\n".repeat(100_000)), 3_125);
+}
+
 fn estimates(api: Api, body: &str, counter: &dyn TokenCounter) -> u64 {
     let req = decode_request(api, body.as_bytes(), &RequestMeta::default()).unwrap();
     estimate_request(&req, counter, &RequestCosts::default())
