@@ -54,8 +54,9 @@ impl Encoding {
 /// GPT-5 families, `chatgpt-4o`, `o1`/`o3`/`o4-mini` (and their dated or suffixed versions),
 /// `codex-mini` and `gpt-oss`; `cl100k_base` for everything else: GPT-4 and GPT-3.5 exactly,
 /// and, as a documented approximation, models whose tokenizers are not published (Claude,
-/// Gemini, Mistral...). cl100k is the closer of the two for those: its vocabulary is the
-/// smaller, like theirs, so it errs less on the low side than o200k would.
+/// Gemini, Mistral...). Neither encoding is exact for those models and which is closer depends
+/// on the model; the rate limiter settles every reservation with the provider's reported
+/// usage, so the approximation only moves the estimate.
 pub fn encoding_for_model(model: &str) -> Encoding {
     let id = model
         .rsplit('/')
