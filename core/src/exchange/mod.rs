@@ -112,7 +112,17 @@ pub struct ExchangeOptions<'a> {
     pub max_response_bytes: usize,
     /// AWS credentials for SigV4 providers without an `access_key`.
     pub aws: Option<&'a AwsCredentials>,
+    /// Picks the token counter for a request's model id (as the client sent it), used for
+    /// the rate-limit estimate and `count_tokens`. Default `None`:
+    /// [`CharEstimator::default`](crate::tokens::CharEstimator) for every model, which needs
+    /// no tables; a native host plugs an exact counter in here (the `plano-tiktoken` crate's
+    /// `counter_for_model`).
+    pub token_counter: Option<TokenCounterFor>,
 }
+
+/// Chooses a [`TokenCounter`](crate::tokens::TokenCounter) for a model id. Must not panic;
+/// called once per request that is estimated.
+pub type TokenCounterFor = fn(&str) -> &'static dyn crate::tokens::TokenCounter;
 
 impl Default for ExchangeOptions<'_> {
     fn default() -> Self {
@@ -122,6 +132,7 @@ impl Default for ExchangeOptions<'_> {
             save: SaveOptions::default(),
             max_response_bytes: 32 << 20,
             aws: None,
+            token_counter: None,
         }
     }
 }
@@ -136,6 +147,13 @@ impl<'a> ExchangeOptions<'a> {
     /// The defaults with AWS credentials.
     pub fn aws(mut self, aws: Option<&'a AwsCredentials>) -> Self {
         self.aws = aws;
+        self
+    }
+
+    /// The defaults with another token counter choice (see
+    /// [`ExchangeOptions::token_counter`]).
+    pub fn token_counter(mut self, token_counter: Option<TokenCounterFor>) -> Self {
+        self.token_counter = token_counter;
         self
     }
 

@@ -89,11 +89,7 @@ impl<'c> Exchange<'c> {
                 let body = with_max_tokens(body);
                 match decode_request(Api::AnthropicMessages, &body, &meta) {
                     Ok(req) => {
-                        let n = estimate_request(
-                            &req,
-                            &CharEstimator::default(),
-                            &RequestCosts::default(),
-                        );
+                        let n = self.estimate(&req);
                         let body = format!("{{\"input_tokens\":{n}}}").into_bytes();
                         self.respond(Reply::json(200, body))
                     }
@@ -189,7 +185,7 @@ impl<'c> Exchange<'c> {
 
         // The estimate, from the self-contained body.
         let estimate = match decode_request(api, &request_body, &meta) {
-            Ok(req) => estimate_request(&req, &CharEstimator::default(), &RequestCosts::default()),
+            Ok(req) => self.estimate(&req),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
         let headers = head
@@ -218,6 +214,16 @@ impl<'c> Exchange<'c> {
 }
 
 impl Exchange<'_> {
+    /// The input-token estimate of `req` with the host's counter for its model (the
+    /// table-free estimator by default).
+    fn estimate(&self, req: &hermesllm::ir::Request<'_>) -> u64 {
+        let costs = RequestCosts::default();
+        match self.options.token_counter {
+            Some(choose) => estimate_request(req, choose(&req.model), &costs),
+            None => estimate_request(req, &CharEstimator::default(), &costs),
+        }
+    }
+
     /// Holds the rate-limit budget for the candidate about to be tried: a fallback to
     /// another provider releases the previous provider's reservation and reserves under the
     /// new provider's limits (each provider's budgets count what it serves). `Err` is the
