@@ -84,7 +84,7 @@ fn cut_passthrough_drops_the_partial_event_and_ends_with_an_error_event() {
     let (kept, tail) = out.split_at(at);
     assert_eq!(
         kept,
-        ANTHROPIC[..at].as_bytes(),
+        &ANTHROPIC.as_bytes()[..at],
         "complete events are forwarded as is"
     );
     let events = sse_events(tail);
