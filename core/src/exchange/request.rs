@@ -4,7 +4,7 @@
 use hermesllm::Api;
 use hermesllm::translate::decode_request;
 
-use super::phases::{Exchange, Generation, Phase};
+use super::phases::{Exchange, Generation, Phase, TurnState};
 use super::reply::{Action, Reply};
 use crate::error::{ExchangeError, RequestError};
 use crate::kv::Kv;
@@ -60,6 +60,8 @@ impl<'c> Exchange<'c> {
             }
         };
         self.client_api = route.api();
+        self.custom_attributes =
+            crate::telemetry::custom_attributes(&self.config.tracing, head.headers);
         let limit = self.config.gateway.body_limit;
         if u64::try_from(body.len()).unwrap_or(u64::MAX) > limit {
             let err = ExchangeError::Request(RequestError::BodyTooLarge { limit });
@@ -155,37 +157,52 @@ impl<'c> Exchange<'c> {
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
         let candidates = super::candidates(self.config, &resolved);
-        let upstream_api = resolved
-            .provider
-            .spec
-            .endpoint_for_client(api)
-            .map_or(api, |e| e.api);
 
-        // Responses state, when the upstream keeps none.
-        let mut request_body = body.to_vec();
-        let mut save_turn = false;
-        let mut previous_response_id = None;
-        if api == Api::OpenAiResponses && upstream_api != Api::OpenAiResponses {
+        // Responses state, for the attempts whose upstream keeps none: decided per attempt
+        // (`next_request`), prepared here when any candidate needs it. A state failure is
+        // the reply at once when the first candidate needs the state; otherwise it only
+        // rules out the candidates that need it (the id may be the upstream's own).
+        let mut turn_state = None;
+        if api == Api::OpenAiResponses
+            && candidates
+                .iter()
+                .any(|c| super::needs_state(c.provider, api))
+        {
+            let first_needs = candidates
+                .first()
+                .is_some_and(|c| super::needs_state(c.provider, api));
             let turn = match state::inspect(body) {
-                Ok(t) => t,
-                Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
-            };
-            if let Some(prev) = &turn.previous_response_id {
-                let stored = match state::load(kv, prev, now_ms).await {
-                    Ok(s) => s,
-                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
-                };
-                match state::expand_request(body, &stored) {
-                    Ok(expanded) => request_body = expanded,
-                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
+                Ok(t) => Some(t),
+                Err(e) if first_needs => {
+                    return self.respond(Reply::api_error(api, &e.api_error()));
                 }
-                previous_response_id = Some(prev.clone());
-            }
-            save_turn = turn.store;
-            if !turn.store {
-                self.skip_save();
+                Err(_) => None,
+            };
+            if let Some(turn) = turn {
+                let expanded = match &turn.previous_response_id {
+                    None => Ok(body.to_vec()),
+                    Some(prev) => match state::load(kv, prev, now_ms).await {
+                        Ok(stored) => state::expand_request(body, &stored)
+                            .map_err(|e| Reply::api_error(api, &e.api_error())),
+                        Err(e) => Err(Reply::api_error(api, &e.api_error())),
+                    },
+                };
+                if first_needs && let Err(reply) = expanded {
+                    return self.respond(reply);
+                }
+                turn_state = Some(TurnState {
+                    expanded,
+                    previous_response_id: turn.previous_response_id,
+                    store: turn.store,
+                });
             }
         }
+        let request_body = match &turn_state {
+            Some(TurnState {
+                expanded: Ok(b), ..
+            }) => b.clone(),
+            _ => body.to_vec(),
+        };
 
         // The estimate, from the self-contained body.
         let estimate = match decode_request(api, &request_body, &meta) {
@@ -201,7 +218,8 @@ impl<'c> Exchange<'c> {
         self.generation = Some(Generation {
             generate: g,
             headers,
-            body: request_body,
+            body: body.to_vec(),
+            turn_state,
             stream,
             include_usage,
             candidates,
@@ -210,8 +228,9 @@ impl<'c> Exchange<'c> {
             estimate,
             reservation: None,
             reserved_for: None,
-            save_turn,
-            previous_response_id,
+            stateful: false,
+            save_turn: false,
+            previous_response_id: None,
         });
         self.next_request(kv, now_ms).await
     }

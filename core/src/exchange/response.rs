@@ -76,7 +76,14 @@ impl Exchange<'_> {
         if let Some(g) = self.generation.as_ref()
             && g.save_turn
         {
-            let saved = state::save(kv, &g.body, &client_body, &self.options.save, now_ms).await;
+            let saved = state::save(
+                kv,
+                g.attempt_body(),
+                &client_body,
+                &self.options.save,
+                now_ms,
+            )
+            .await;
             self.saved = Some(saved);
         }
         let mut reply = Reply::json(200, client_body);
@@ -209,7 +216,7 @@ impl Exchange<'_> {
         if let Some(g) = self.generation.as_ref() {
             let saved = state::save(
                 kv,
-                &g.body,
+                g.attempt_body(),
                 captured.response.get().as_bytes(),
                 &self.options.save,
                 now_ms,
@@ -247,7 +254,7 @@ impl Exchange<'_> {
             let outcome = match (&self.summary, &self.error) {
                 (Some(summary), _) => Some(Outcome::Stream {
                     summary,
-                    response_model: None,
+                    response_model: summary.model.as_deref(),
                 }),
                 (None, Some(err)) => Some(Outcome::Error(err)),
                 (None, None) => None,
@@ -273,6 +280,7 @@ impl Exchange<'_> {
             attempts: std::mem::take(&mut self.attempts),
             error: self.error.clone(),
             attributes: std::mem::take(&mut self.attributes),
+            custom_attributes: std::mem::take(&mut self.custom_attributes),
             timing,
             losses: std::mem::take(&mut self.losses),
             summary: self.summary.clone(),
@@ -292,7 +300,8 @@ impl Exchange<'_> {
             &g.generate,
             cand.map_or("", |c| c.upstream_model.as_str()),
         );
-        let Ok(request) = hermesllm::translate::decode_request(g.generate.api, &g.body, &meta)
+        let Ok(request) =
+            hermesllm::translate::decode_request(g.generate.api, g.attempt_body(), &meta)
         else {
             return Vec::new();
         };
