@@ -149,6 +149,9 @@ impl Exchange<'_> {
         headers: &[(&str, &str)],
         now_ms: u64,
     ) -> HeadAction {
+        if self.forward {
+            return self.forward_head(status);
+        }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
             (self.phase, self.sent.as_mut(), self.generation.as_ref())

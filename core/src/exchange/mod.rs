@@ -85,6 +85,7 @@ mod record;
 mod reply;
 mod request;
 mod response;
+mod stored;
 mod writeback;
 
 use hermesllm::Api;

@@ -45,6 +45,8 @@ pub struct Exchange<'c> {
     pub(super) server: Option<(String, u16)>,
     /// A success head was accepted: the provider may have produced tokens.
     pub(super) produced: bool,
+    /// The request in flight is a forwarded `GET`/`DELETE` of a stored response.
+    pub(super) forward: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +171,7 @@ impl<'c> Exchange<'c> {
             custom_attributes: Vec::new(),
             saved: None,
             produced: false,
+            forward: false,
             last_send_ms: start_ms,
             server: None,
         }

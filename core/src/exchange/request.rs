@@ -29,11 +29,18 @@ impl<'c> Exchange<'c> {
     /// `content-length` first may refuse early with [`Exchange::body_limit`]).
     ///
     /// Returns [`Action::Respond`] for everything answered locally — `/healthz`,
-    /// `/v1/models`, `GET`/`DELETE /v1/responses/{id}`, `count_tokens`, and every error in the
+    /// `/v1/models`, `GET`/`DELETE /v1/responses/{id}` of a response the gateway stored,
+    /// `count_tokens`, and every error in the
     /// client's API shape: unknown path 404, wrong method 405, oversized body 413, invalid
     /// body 400, unknown model 404, unknown `previous_response_id` 400, rate limited 429 with
     /// `retry-after` and `x-ratelimit-*` headers, misconfigured provider 500 — or
-    /// [`Action::Send`] with the first upstream request.
+    /// [`Action::Send`] with the first upstream request. A `GET`/`DELETE` of a response the
+    /// gateway's store does not hold is forwarded ([`Action::Send`] with that method) to the
+    /// provider serving Responses clients natively (the default provider if it does, else
+    /// the first that does), with its credentials; drive it like any attempt: its answer,
+    /// any status, is read as a body ([`HeadAction::ReadBody`](super::HeadAction::ReadBody))
+    /// and passed through, with no retry. Without such a provider the answer is the local
+    /// 404.
     ///
     /// Touches `kv` for the rate-limit reservation and Responses state only.
     pub async fn on_request(
@@ -72,20 +79,30 @@ impl<'c> Exchange<'c> {
             Route::ListModels(shape) => {
                 self.respond(Reply::json(200, route::models_body(self.config, shape)))
             }
-            Route::GetResponse { id } => {
-                let reply = match state::get_response(kv, &id, now_ms).await {
-                    Ok(json) => Reply::json(200, json.into_bytes()),
-                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
-                };
-                self.respond(reply)
-            }
-            Route::DeleteResponse { id } => {
-                let reply = match state::delete(kv, &id, now_ms).await {
-                    Ok(body) => Reply::json(200, body),
-                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
-                };
-                self.respond(reply)
-            }
+            // An id the gateway never stored may be the provider's own (a same-API
+            // passthrough turn): ask the provider that serves Responses clients.
+            Route::GetResponse { id } => match state::get_response(kv, &id, now_ms).await {
+                Ok(json) => self.respond(Reply::json(200, json.into_bytes())),
+                Err(e) => {
+                    let reply = Reply::api_error(Api::OpenAiResponses, &e.api_error());
+                    if matches!(e, state::LoadError::NotFound { .. }) {
+                        self.forward_stored(head, "GET", &id, reply, now_ms)
+                    } else {
+                        self.respond(reply)
+                    }
+                }
+            },
+            Route::DeleteResponse { id } => match state::delete(kv, &id, now_ms).await {
+                Ok(body) => self.respond(Reply::json(200, body)),
+                Err(e) => {
+                    let reply = Reply::api_error(Api::OpenAiResponses, &e.api_error());
+                    if matches!(e, state::LoadError::NotFound { .. }) {
+                        self.forward_stored(head, "DELETE", &id, reply, now_ms)
+                    } else {
+                        self.respond(reply)
+                    }
+                }
+            },
             Route::CountTokens => {
                 let meta = hermesllm::RequestMeta::default();
                 let body = with_max_tokens(body);

@@ -31,6 +31,9 @@ impl Exchange<'_> {
             return self
                 .give_up(GatewayError::Internal("upstream body out of order".into()).into());
         }
+        if self.forward {
+            return self.forward_body(body, now_ms);
+        }
         let Some(sent) = self.sent.take() else {
             return self.give_up(GatewayError::Internal("no attempt in flight".into()).into());
         };
