@@ -65,6 +65,15 @@
 //! - **What the client sees of the state**: a continued Responses turn names its
 //!   `previous_response_id` in the reply (non-streaming body and every `response` object of
 //!   a stream), as OpenAI does, although the upstream never saw it.
+//! - **Stored responses the provider keeps.** `GET`/`DELETE /v1/responses/{id}` for an id
+//!   not in the gateway's store (a same-API passthrough turn, which OpenAI stores itself) is
+//!   forwarded to the provider serving Responses clients natively (the default provider if
+//!   it does, else the first configured one that does) with its credentials, and its answer
+//!   passed through (error bodies redacted); without such a provider the answer is the
+//!   local 404. No retry.
+//! - **Custom span attributes.** The config's `tracing.span_attributes` (static attributes,
+//!   and request headers matching `header_prefixes` named as Plano names them, never
+//!   credential headers) are in [`ExchangeRecord::custom_attributes`].
 //! - **Gemini streams** without `?alt=sse` are sent as one JSON array, as Gemini does.
 //!
 //! # Testing

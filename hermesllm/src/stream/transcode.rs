@@ -18,7 +18,9 @@ use crate::translate::{stream_decoder, stream_encoder};
 /// Same API (passthrough): each event's original bytes are forwarded without re-serialising,
 /// comments and keep-alives included. The only edit: for OpenAI Chat, when the client did not
 /// ask for usage (`meta.include_usage == false`), the usage-only chunk (`"choices": []`) that
-/// the gateway requested for itself is dropped. Events are scanned, not parsed, for the
+/// the gateway requested for itself is dropped. A stream cut short (no terminal event) loses
+/// its partial trailing event and ends with the client API's error event, as a translated
+/// stream does. Events are scanned, not parsed, for the
 /// [`StreamSummary`]; only those carrying usage or the stop reason are parsed.
 ///
 /// # Call contract
