@@ -21,6 +21,17 @@ fn anthropic_text(id: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// OpenAI's answer for a response id it does not hold.
+fn openai_not_found(id: &str) -> Canned {
+    Canned::status(
+        404,
+        format!(
+            r#"{{"error":{{"message":"Response with id '{id}' not found.","type":"invalid_request_error","param":null,"code":null}}}}"#
+        )
+        .into_bytes(),
+    )
+}
+
 fn saved_id(out: &Outcome) -> String {
     match &out.record.state {
         Some(Ok(Saved::Stored { id, .. })) => id.clone(),
@@ -99,7 +110,17 @@ fn previous_response_id_across_turns_against_anthropic() {
     let (del, _, _) = gw.run("DELETE", &format!("/v1/responses/{id2}"), &[], b"", vec![]);
     assert_eq!(del.status, 200);
     assert_eq!(del.json()["deleted"], true);
-    let (gone, _, _) = gw.run("GET", &format!("/v1/responses/{id2}"), &[], b"", vec![]);
+    // No longer in the gateway's store: asked of the Responses provider (OpenAI), which
+    // does not know it either.
+    let (gone, sent, _) = gw.run(
+        "GET",
+        &format!("/v1/responses/{id2}"),
+        &[],
+        b"",
+        vec![openai_not_found(&id2)],
+    );
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].url.ends_with(&format!("/v1/responses/{id2}")));
     assert_eq!(gone.status, 404);
     assert_eq!(
         gone.json()["error"]["message"],
@@ -121,7 +142,14 @@ fn unknown_previous_response_id_is_400_before_any_upstream_call() {
         j["error"]["message"],
         "Previous response with id 'resp_nope' not found."
     );
-    let (out, _, _) = gw.run("DELETE", "/v1/responses/resp_nope", &[], b"", vec![]);
+    let (out, sent, _) = gw.run(
+        "DELETE",
+        "/v1/responses/resp_nope",
+        &[],
+        b"",
+        vec![openai_not_found("resp_nope")],
+    );
+    assert_eq!(sent.len(), 1, "forwarded to the Responses provider");
     assert_eq!(out.status, 404);
 }
 
@@ -141,7 +169,13 @@ fn store_false_is_respected() {
         out.record.state
     );
     let id = out.json()["id"].as_str().unwrap().to_owned();
-    let (got, _, _) = gw.run("GET", &format!("/v1/responses/{id}"), &[], b"", vec![]);
+    let (got, _, _) = gw.run(
+        "GET",
+        &format!("/v1/responses/{id}"),
+        &[],
+        b"",
+        vec![openai_not_found(&id)],
+    );
     assert_eq!(got.status, 404);
     // Wrong type for `store`: 400 in the Responses shape.
     let (out, sent) = gw.post(

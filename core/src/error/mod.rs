@@ -103,8 +103,9 @@ pub enum RequestError {
     },
 }
 
-/// The upstream failed or refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// The upstream failed or refused. `Debug` shows an error body's length, never its bytes:
+/// a provider may echo the request's credentials in it.
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UpstreamError {
     /// The upstream answered with an error status; its body is translated for the client and
@@ -147,6 +148,42 @@ pub enum UpstreamError {
     /// The upstream's success response could not be decoded (502).
     #[error("the upstream sent an invalid response: {0}")]
     InvalidResponse(DecodeError),
+}
+
+impl std::fmt::Debug for UpstreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UpstreamError::Status {
+                api,
+                status,
+                body,
+                retry_after_ms,
+            } => f
+                .debug_struct("Status")
+                .field("api", api)
+                .field("status", status)
+                .field("body_bytes", &body.len())
+                .field("retry_after_ms", retry_after_ms)
+                .finish(),
+            UpstreamError::Connect { reason } => f
+                .debug_struct("Connect")
+                .field("reason", &redact_secrets(reason))
+                .finish(),
+            UpstreamError::ConnectTimeout { after_ms } => f
+                .debug_struct("ConnectTimeout")
+                .field("after_ms", after_ms)
+                .finish(),
+            UpstreamError::Timeout { after_ms } => f
+                .debug_struct("Timeout")
+                .field("after_ms", after_ms)
+                .finish(),
+            UpstreamError::IdleTimeout { after_ms } => f
+                .debug_struct("IdleTimeout")
+                .field("after_ms", after_ms)
+                .finish(),
+            UpstreamError::InvalidResponse(e) => f.debug_tuple("InvalidResponse").field(e).finish(),
+        }
+    }
 }
 
 /// The gateway failed.

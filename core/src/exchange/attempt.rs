@@ -44,6 +44,29 @@ impl Exchange<'_> {
             let Some(g) = self.generation.as_mut() else {
                 return self.respond_internal("no request to send");
             };
+            // Responses state, for this attempt's upstream.
+            let needs_state = super::needs_state(cand.provider, g.generate.api);
+            let stateful = match (&g.turn_state, needs_state) {
+                (Some(t), true) => match &t.expanded {
+                    Ok(_) => Some((t.store, t.previous_response_id.clone())),
+                    Err(reply) => {
+                        // This candidate cannot continue the stored turn: the next may.
+                        if g.current + 1 < g.candidates.len() {
+                            g.current += 1;
+                            g.attempt = 0;
+                            continue;
+                        }
+                        let reply = reply.clone();
+                        return self.respond(reply);
+                    }
+                },
+                _ => None,
+            };
+            g.save_turn = stateful.as_ref().is_some_and(|(store, _)| *store);
+            g.previous_response_id = stateful.as_ref().and_then(|(_, p)| p.clone());
+            g.stateful = stateful.is_some();
+            let body = g.attempt_body();
+            let store_false = stateful.as_ref().is_some_and(|(store, _)| !*store);
             let headers: Vec<(&str, &str)> = g
                 .headers
                 .iter()
@@ -58,7 +81,7 @@ impl Exchange<'_> {
                 stream: g.stream,
                 client_headers: &headers,
                 query_key: g.generate.query_key.as_ref(),
-                body: &g.body,
+                body,
                 span_id: Some(self.ids.span_id),
                 aws: self.options.aws,
                 now_ms,
@@ -66,6 +89,11 @@ impl Exchange<'_> {
             match upstream::build(&input) {
                 Ok(req) => {
                     g.attempt = g.attempt.saturating_add(1);
+                    // What saving will report: `store: false` only where the gateway keeps
+                    // the state.
+                    self.saved = store_false.then_some(Ok(crate::state::Saved::Skipped(
+                        crate::state::Skip::StoreFalse,
+                    )));
                     self.losses = req.losses.clone();
                     self.sent = Some(Sent {
                         api: req.api,
@@ -121,6 +149,9 @@ impl Exchange<'_> {
         headers: &[(&str, &str)],
         now_ms: u64,
     ) -> HeadAction {
+        if self.forward {
+            return self.forward_head(status);
+        }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
             (self.phase, self.sent.as_mut(), self.generation.as_ref())

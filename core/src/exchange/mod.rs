@@ -48,10 +48,13 @@
 //!   a 429, never a reason to fall back); settled with the reported usage when the response
 //!   ends, released when no attempt produced tokens, kept at the estimate when a stream was
 //!   cut without usage.
-//! - **Responses state.** Used when the client speaks Responses and the first candidate does
-//!   not: the request is expanded before translation and the turn saved before the client
-//!   sees the end of the response (before the non-streaming reply is returned; before the
-//!   chunk holding the terminal event is handed out).
+//! - **Responses state.** Used for each attempt whose upstream does not speak Responses when
+//!   the client does (decided per attempt, so a fallback from OpenAI to Anthropic expands
+//!   `previous_response_id`): the request is expanded before translation and the turn saved
+//!   before the client sees the end of the response (before the non-streaming reply is
+//!   returned; before the chunk holding the terminal event is handed out). A stored
+//!   response that cannot be loaded refuses the request when the first candidate needs it,
+//!   and otherwise only skips the candidates that would (the id may be the upstream's).
 //! - **Non-streaming bodies are buffered** (they must be complete to translate); streams never
 //!   are: each chunk is transcoded as it arrives ([`hermesllm::stream::Transcoder`]). A
 //!   non-streaming success whose body does not decode counts as a failed attempt (502, or the
@@ -62,6 +65,15 @@
 //! - **What the client sees of the state**: a continued Responses turn names its
 //!   `previous_response_id` in the reply (non-streaming body and every `response` object of
 //!   a stream), as OpenAI does, although the upstream never saw it.
+//! - **Stored responses the provider keeps.** `GET`/`DELETE /v1/responses/{id}` for an id
+//!   not in the gateway's store (a same-API passthrough turn, which OpenAI stores itself) is
+//!   forwarded to the provider serving Responses clients natively (the default provider if
+//!   it does, else the first configured one that does) with its credentials, and its answer
+//!   passed through (error bodies redacted); without such a provider the answer is the
+//!   local 404. No retry.
+//! - **Custom span attributes.** The config's `tracing.span_attributes` (static attributes,
+//!   and request headers matching `header_prefixes` named as Plano names them, never
+//!   credential headers) are in [`ExchangeRecord::custom_attributes`].
 //! - **Gemini streams** without `?alt=sse` are sent as one JSON array, as Gemini does.
 //!
 //! # Testing
@@ -82,6 +94,7 @@ mod record;
 mod reply;
 mod request;
 mod response;
+mod stored;
 mod writeback;
 
 use hermesllm::Api;
@@ -220,3 +233,17 @@ pub fn candidates<'c>(config: &'c Config, first: &Resolved<'_>) -> Vec<Candidate
 }
 
 pub use phases::Exchange;
+
+/// Whether a Responses client's request to `provider` needs the gateway's Responses state
+/// (the provider does not speak Responses natively, so keeps no state of its own).
+pub(crate) fn needs_state(provider: &Provider, client_api: Api) -> bool {
+    client_api == Api::OpenAiResponses && upstream_api(provider, client_api) != client_api
+}
+
+/// The API a provider is spoken to for a client API.
+pub(crate) fn upstream_api(provider: &Provider, client_api: Api) -> Api {
+    provider
+        .spec
+        .endpoint_for_client(client_api)
+        .map_or(client_api, |e| e.api)
+}

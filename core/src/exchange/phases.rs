@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{ExchangeError, GatewayError};
 use crate::ratelimit::Reservation;
 use crate::route::Generate;
-use crate::state::{self, SaveError, Saved};
+use crate::state::{SaveError, Saved};
 use crate::telemetry::Attribute;
 
 /// One client request's lifecycle. See the [module docs](super) for the order of calls.
@@ -36,6 +36,8 @@ pub struct Exchange<'c> {
     pub(super) first_token_ms: Option<u64>,
     pub(super) summary: Option<StreamSummary>,
     pub(super) attributes: Vec<Attribute>,
+    /// The config's custom span attributes, taken from the request head.
+    pub(super) custom_attributes: Vec<(String, String)>,
     pub(super) saved: Option<Result<Saved, SaveError>>,
     /// When the last attempt was handed out.
     pub(super) last_send_ms: u64,
@@ -43,6 +45,8 @@ pub struct Exchange<'c> {
     pub(super) server: Option<(String, u16)>,
     /// A success head was accepted: the provider may have produced tokens.
     pub(super) produced: bool,
+    /// The request in flight is a forwarded `GET`/`DELETE` of a stored response.
+    pub(super) forward: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +67,11 @@ pub(super) enum Phase {
 pub(super) struct Generation<'c> {
     pub(super) generate: Generate,
     pub(super) headers: Vec<(String, String)>,
-    /// The self-contained client body (expanded when it continued a stored response).
+    /// The client body as received.
     pub(super) body: Vec<u8>,
+    /// The Responses state for attempts whose upstream keeps none (`None` when no
+    /// candidate needs it).
+    pub(super) turn_state: Option<TurnState>,
     pub(super) stream: bool,
     pub(super) include_usage: bool,
     pub(super) candidates: Vec<Candidate<'c>>,
@@ -76,8 +83,34 @@ pub(super) struct Generation<'c> {
     pub(super) reservation: Option<Reservation>,
     /// The provider whose limits hold `reservation`.
     pub(super) reserved_for: Option<String>,
+    /// The current attempt uses the gateway's Responses state (its body is the expanded one).
+    pub(super) stateful: bool,
+    /// The current attempt saves its turn in the gateway's store.
     pub(super) save_turn: bool,
+    /// The stored response the current attempt's (expanded) body continues.
     pub(super) previous_response_id: Option<String>,
+}
+
+/// A Responses turn prepared for the attempts that need the gateway's state.
+pub(super) struct TurnState {
+    /// The self-contained body (the client's when it continues nothing), or the reply
+    /// when the stored response could not be loaded or expanded.
+    pub(super) expanded: Result<Vec<u8>, Reply>,
+    /// The request's `previous_response_id`.
+    pub(super) previous_response_id: Option<String>,
+    /// The request's `store`.
+    pub(super) store: bool,
+}
+
+impl Generation<'_> {
+    /// The body the current attempt sends: the self-contained one when it uses the
+    /// gateway's state (what a saved turn must record), else the client's.
+    pub(super) fn attempt_body(&self) -> &[u8] {
+        match (&self.turn_state, self.stateful) {
+            (Some(t), true) => t.expanded.as_deref().unwrap_or(&self.body),
+            _ => &self.body,
+        }
+    }
 }
 
 impl std::fmt::Debug for Generation<'_> {
@@ -92,6 +125,10 @@ impl std::fmt::Debug for Generation<'_> {
             .field("api", &self.generate.api)
             .field("header_names", &names)
             .field("body_bytes", &self.body.len())
+            .field(
+                "state_ready",
+                &self.turn_state.as_ref().map(|t| t.expanded.is_ok()),
+            )
             .field("stream", &self.stream)
             .field("candidates", &providers)
             .field("current", &self.current)
@@ -131,8 +168,10 @@ impl<'c> Exchange<'c> {
             first_token_ms: None,
             summary: None,
             attributes: Vec::new(),
+            custom_attributes: Vec::new(),
             saved: None,
             produced: false,
+            forward: false,
             last_send_ms: start_ms,
             server: None,
         }
@@ -212,11 +251,6 @@ impl<'c> Exchange<'c> {
 
     pub(super) fn respond_internal(&mut self, why: &str) -> Action {
         self.respond_error(GatewayError::Internal(why.to_owned()).into())
-    }
-
-    /// Records that the request's `store: false` kept the turn out of the store.
-    pub(super) fn skip_save(&mut self) {
-        self.saved = Some(Ok(Saved::Skipped(state::Skip::StoreFalse)));
     }
 
     pub(super) fn give_up(&mut self, err: ExchangeError) -> Next {

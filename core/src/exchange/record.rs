@@ -47,6 +47,11 @@ pub struct ExchangeRecord {
     /// OpenTelemetry GenAI span attributes ([`crate::telemetry::span_attributes`]); empty
     /// when no LLM request was decoded.
     pub attributes: Vec<Attribute>,
+    /// The config's custom span attributes ([`crate::telemetry::custom_attributes`]:
+    /// `tracing.static_attributes` and the request headers matching
+    /// `tracing.header_prefixes`, credentials never), string-valued, to set on the same
+    /// span as `attributes`. Kept apart because their keys are not static.
+    pub custom_attributes: Vec<(String, String)>,
     /// Durations.
     pub timing: Timing,
     /// What the request and response translations could not carry.

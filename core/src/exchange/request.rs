@@ -4,7 +4,7 @@
 use hermesllm::Api;
 use hermesllm::translate::decode_request;
 
-use super::phases::{Exchange, Generation, Phase};
+use super::phases::{Exchange, Generation, Phase, TurnState};
 use super::reply::{Action, Reply};
 use crate::error::{ExchangeError, RequestError};
 use crate::kv::Kv;
@@ -29,11 +29,18 @@ impl<'c> Exchange<'c> {
     /// `content-length` first may refuse early with [`Exchange::body_limit`]).
     ///
     /// Returns [`Action::Respond`] for everything answered locally — `/healthz`,
-    /// `/v1/models`, `GET`/`DELETE /v1/responses/{id}`, `count_tokens`, and every error in the
+    /// `/v1/models`, `GET`/`DELETE /v1/responses/{id}` of a response the gateway stored,
+    /// `count_tokens`, and every error in the
     /// client's API shape: unknown path 404, wrong method 405, oversized body 413, invalid
     /// body 400, unknown model 404, unknown `previous_response_id` 400, rate limited 429 with
     /// `retry-after` and `x-ratelimit-*` headers, misconfigured provider 500 — or
-    /// [`Action::Send`] with the first upstream request.
+    /// [`Action::Send`] with the first upstream request. A `GET`/`DELETE` of a response the
+    /// gateway's store does not hold is forwarded ([`Action::Send`] with that method) to the
+    /// provider serving Responses clients natively (the default provider if it does, else
+    /// the first that does), with its credentials; drive it like any attempt: its answer,
+    /// any status, is read as a body ([`HeadAction::ReadBody`](super::HeadAction::ReadBody))
+    /// and passed through, with no retry. Without such a provider the answer is the local
+    /// 404.
     ///
     /// Touches `kv` for the rate-limit reservation and Responses state only.
     pub async fn on_request(
@@ -60,6 +67,8 @@ impl<'c> Exchange<'c> {
             }
         };
         self.client_api = route.api();
+        self.custom_attributes =
+            crate::telemetry::custom_attributes(&self.config.tracing, head.headers);
         let limit = self.config.gateway.body_limit;
         if u64::try_from(body.len()).unwrap_or(u64::MAX) > limit {
             let err = ExchangeError::Request(RequestError::BodyTooLarge { limit });
@@ -70,20 +79,30 @@ impl<'c> Exchange<'c> {
             Route::ListModels(shape) => {
                 self.respond(Reply::json(200, route::models_body(self.config, shape)))
             }
-            Route::GetResponse { id } => {
-                let reply = match state::get_response(kv, &id, now_ms).await {
-                    Ok(json) => Reply::json(200, json.into_bytes()),
-                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
-                };
-                self.respond(reply)
-            }
-            Route::DeleteResponse { id } => {
-                let reply = match state::delete(kv, &id, now_ms).await {
-                    Ok(body) => Reply::json(200, body),
-                    Err(e) => Reply::api_error(Api::OpenAiResponses, &e.api_error()),
-                };
-                self.respond(reply)
-            }
+            // An id the gateway never stored may be the provider's own (a same-API
+            // passthrough turn): ask the provider that serves Responses clients.
+            Route::GetResponse { id } => match state::get_response(kv, &id, now_ms).await {
+                Ok(json) => self.respond(Reply::json(200, json.into_bytes())),
+                Err(e) => {
+                    let reply = Reply::api_error(Api::OpenAiResponses, &e.api_error());
+                    if matches!(e, state::LoadError::NotFound { .. }) {
+                        self.forward_stored(head, "GET", &id, reply, now_ms)
+                    } else {
+                        self.respond(reply)
+                    }
+                }
+            },
+            Route::DeleteResponse { id } => match state::delete(kv, &id, now_ms).await {
+                Ok(body) => self.respond(Reply::json(200, body)),
+                Err(e) => {
+                    let reply = Reply::api_error(Api::OpenAiResponses, &e.api_error());
+                    if matches!(e, state::LoadError::NotFound { .. }) {
+                        self.forward_stored(head, "DELETE", &id, reply, now_ms)
+                    } else {
+                        self.respond(reply)
+                    }
+                }
+            },
             Route::CountTokens => {
                 let meta = hermesllm::RequestMeta::default();
                 let body = with_max_tokens(body);
@@ -151,37 +170,52 @@ impl<'c> Exchange<'c> {
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
         let candidates = super::candidates(self.config, &resolved);
-        let upstream_api = resolved
-            .provider
-            .spec
-            .endpoint_for_client(api)
-            .map_or(api, |e| e.api);
 
-        // Responses state, when the upstream keeps none.
-        let mut request_body = body.to_vec();
-        let mut save_turn = false;
-        let mut previous_response_id = None;
-        if api == Api::OpenAiResponses && upstream_api != Api::OpenAiResponses {
+        // Responses state, for the attempts whose upstream keeps none: decided per attempt
+        // (`next_request`), prepared here when any candidate needs it. A state failure is
+        // the reply at once when the first candidate needs the state; otherwise it only
+        // rules out the candidates that need it (the id may be the upstream's own).
+        let mut turn_state = None;
+        if api == Api::OpenAiResponses
+            && candidates
+                .iter()
+                .any(|c| super::needs_state(c.provider, api))
+        {
+            let first_needs = candidates
+                .first()
+                .is_some_and(|c| super::needs_state(c.provider, api));
             let turn = match state::inspect(body) {
-                Ok(t) => t,
-                Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
-            };
-            if let Some(prev) = &turn.previous_response_id {
-                let stored = match state::load(kv, prev, now_ms).await {
-                    Ok(s) => s,
-                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
-                };
-                match state::expand_request(body, &stored) {
-                    Ok(expanded) => request_body = expanded,
-                    Err(e) => return self.respond(Reply::api_error(api, &e.api_error())),
+                Ok(t) => Some(t),
+                Err(e) if first_needs => {
+                    return self.respond(Reply::api_error(api, &e.api_error()));
                 }
-                previous_response_id = Some(prev.clone());
-            }
-            save_turn = turn.store;
-            if !turn.store {
-                self.skip_save();
+                Err(_) => None,
+            };
+            if let Some(turn) = turn {
+                let expanded = match &turn.previous_response_id {
+                    None => Ok(body.to_vec()),
+                    Some(prev) => match state::load(kv, prev, now_ms).await {
+                        Ok(stored) => state::expand_request(body, &stored)
+                            .map_err(|e| Reply::api_error(api, &e.api_error())),
+                        Err(e) => Err(Reply::api_error(api, &e.api_error())),
+                    },
+                };
+                if first_needs && let Err(reply) = expanded {
+                    return self.respond(reply);
+                }
+                turn_state = Some(TurnState {
+                    expanded,
+                    previous_response_id: turn.previous_response_id,
+                    store: turn.store,
+                });
             }
         }
+        let request_body = match &turn_state {
+            Some(TurnState {
+                expanded: Ok(b), ..
+            }) => b.clone(),
+            _ => body.to_vec(),
+        };
 
         // The estimate, from the self-contained body.
         let estimate = match decode_request(api, &request_body, &meta) {
@@ -197,7 +231,8 @@ impl<'c> Exchange<'c> {
         self.generation = Some(Generation {
             generate: g,
             headers,
-            body: request_body,
+            body: body.to_vec(),
+            turn_state,
             stream,
             include_usage,
             candidates,
@@ -206,8 +241,9 @@ impl<'c> Exchange<'c> {
             estimate,
             reservation: None,
             reserved_for: None,
-            save_turn,
-            previous_response_id,
+            stateful: false,
+            save_turn: false,
+            previous_response_id: None,
         });
         self.next_request(kv, now_ms).await
     }

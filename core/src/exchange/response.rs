@@ -31,6 +31,9 @@ impl Exchange<'_> {
             return self
                 .give_up(GatewayError::Internal("upstream body out of order".into()).into());
         }
+        if self.forward {
+            return self.forward_body(body, now_ms);
+        }
         let Some(sent) = self.sent.take() else {
             return self.give_up(GatewayError::Internal("no attempt in flight".into()).into());
         };
@@ -76,7 +79,14 @@ impl Exchange<'_> {
         if let Some(g) = self.generation.as_ref()
             && g.save_turn
         {
-            let saved = state::save(kv, &g.body, &client_body, &self.options.save, now_ms).await;
+            let saved = state::save(
+                kv,
+                g.attempt_body(),
+                &client_body,
+                &self.options.save,
+                now_ms,
+            )
+            .await;
             self.saved = Some(saved);
         }
         let mut reply = Reply::json(200, client_body);
@@ -209,7 +219,7 @@ impl Exchange<'_> {
         if let Some(g) = self.generation.as_ref() {
             let saved = state::save(
                 kv,
-                &g.body,
+                g.attempt_body(),
                 captured.response.get().as_bytes(),
                 &self.options.save,
                 now_ms,
@@ -247,7 +257,7 @@ impl Exchange<'_> {
             let outcome = match (&self.summary, &self.error) {
                 (Some(summary), _) => Some(Outcome::Stream {
                     summary,
-                    response_model: None,
+                    response_model: summary.model.as_deref(),
                 }),
                 (None, Some(err)) => Some(Outcome::Error(err)),
                 (None, None) => None,
@@ -273,6 +283,7 @@ impl Exchange<'_> {
             attempts: std::mem::take(&mut self.attempts),
             error: self.error.clone(),
             attributes: std::mem::take(&mut self.attributes),
+            custom_attributes: std::mem::take(&mut self.custom_attributes),
             timing,
             losses: std::mem::take(&mut self.losses),
             summary: self.summary.clone(),
@@ -292,7 +303,8 @@ impl Exchange<'_> {
             &g.generate,
             cand.map_or("", |c| c.upstream_model.as_str()),
         );
-        let Ok(request) = hermesllm::translate::decode_request(g.generate.api, &g.body, &meta)
+        let Ok(request) =
+            hermesllm::translate::decode_request(g.generate.api, g.attempt_body(), &meta)
         else {
             return Vec::new();
         };

@@ -41,7 +41,8 @@ impl Operation {
 pub enum Outcome<'a> {
     /// A complete, non-streaming response.
     Response(&'a ir::Response<'a>),
-    /// A streamed response, summarised; `response_model` as the stream reported it.
+    /// A streamed response, summarised; `response_model` as the stream reported it (else
+    /// the summary's [`model`](StreamSummary::model)). The response id is the summary's.
     Stream {
         /// The stream summary.
         summary: &'a StreamSummary,
@@ -121,8 +122,8 @@ pub fn span_attributes(input: &SpanInput<'_>) -> Vec<Attribute> {
             summary,
             response_model,
         } => (
-            None,
-            response_model,
+            summary.response_id.as_deref(),
+            response_model.or(summary.model.as_deref()),
             summary.stop_reason.iter().map(finish_reason).collect(),
             summary.usage,
             summary.error.as_ref().map(|e| {

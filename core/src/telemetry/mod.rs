@@ -5,6 +5,8 @@
 //!
 //! - [`span_attributes`]: the GenAI semantic-convention attributes of an exchange's span,
 //!   as an ordered list of (key, typed value).
+//! - [`custom_attributes`]: the config's static attributes and the request headers its
+//!   `header_prefixes` select, as string attributes with owned keys.
 //! - [`Timing`]: time to first token, duration and gateway overhead from timestamps.
 //! - [`METRICS`]: the instruments hosts export (names, units, labels, buckets) as data, and
 //!   [`MetricSpec::labels`] to pick a metric's labels from the span attributes.
@@ -15,12 +17,14 @@
 //! `plano.`.
 
 mod attributes;
+mod custom;
 mod metrics;
 mod timing;
 
 pub use attributes::{
     Operation, Outcome, SpanInput, finish_reason, provider_name, span_attributes,
 };
+pub use custom::custom_attributes;
 pub use metrics::{Instrument, METRICS, MetricSpec};
 pub use timing::{Timestamps, Timing};
 

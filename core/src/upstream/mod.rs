@@ -15,6 +15,7 @@
 
 mod headers;
 mod sigv4;
+mod stored;
 mod trace;
 mod url;
 
@@ -28,6 +29,7 @@ use crate::config::Provider;
 use crate::config::Secret;
 
 pub use sigv4::{AwsCredentials, SignInput, sign_request};
+pub use stored::{build_stored_response, responses_provider};
 pub use trace::Traceparent;
 pub use url::{region_from_host, upstream_url};
 

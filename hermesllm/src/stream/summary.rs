@@ -8,6 +8,11 @@ use crate::ir::{ApiError, Delta, StopReason, StreamEvent, Usage};
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct StreamSummary {
+    /// The model that answered, as the stream's start names it (OpenAI `model`, Anthropic
+    /// `message.model`, Gemini `modelVersion`); `None` when the stream names none (Bedrock).
+    pub model: Option<String>,
+    /// The upstream's response id, as the stream's start names it; `None` when it names none.
+    pub response_id: Option<String>,
     /// `now_ms` of the first upstream bytes.
     pub first_byte_ms: Option<u64>,
     /// `now_ms` of the first generated content: a text, refusal, tool-call or thinking
@@ -47,7 +52,10 @@ impl StreamSummary {
     /// Updates the summary with one internal event.
     pub fn observe(&mut self, event: &StreamEvent<'_>, now_ms: u64) {
         match event {
-            StreamEvent::Start { usage, .. } => {
+            StreamEvent::Start {
+                id, model, usage, ..
+            } => {
+                self.start(id, model);
                 if let Some(u) = usage {
                     self.add_usage(u);
                 }
@@ -71,6 +79,16 @@ impl StreamSummary {
             StreamEvent::Usage(u) => self.add_usage(u),
             StreamEvent::Error(e) => self.record_error(e),
             StreamEvent::Done => self.completed = true,
+        }
+    }
+
+    /// Records the model and response id of the stream's start (the first non-empty ones).
+    pub(crate) fn start(&mut self, id: &str, model: &str) {
+        if self.response_id.is_none() && !id.is_empty() {
+            self.response_id = Some(id.to_owned());
+        }
+        if self.model.is_none() && !model.is_empty() {
+            self.model = Some(model.to_owned());
         }
     }
 

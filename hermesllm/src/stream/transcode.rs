@@ -18,7 +18,9 @@ use crate::translate::{stream_decoder, stream_encoder};
 /// Same API (passthrough): each event's original bytes are forwarded without re-serialising,
 /// comments and keep-alives included. The only edit: for OpenAI Chat, when the client did not
 /// ask for usage (`meta.include_usage == false`), the usage-only chunk (`"choices": []`) that
-/// the gateway requested for itself is dropped. Events are scanned, not parsed, for the
+/// the gateway requested for itself is dropped. A stream cut short (no terminal event) loses
+/// its partial trailing event and ends with the client API's error event, as a translated
+/// stream does. Events are scanned, not parsed, for the
 /// [`StreamSummary`]; only those carrying usage or the stop reason are parsed.
 ///
 /// # Call contract
@@ -27,9 +29,9 @@ use crate::translate::{stream_decoder, stream_encoder};
 ///   any chunking; it appends whatever client bytes are ready to `out` (possibly none). The
 ///   output does not depend on how the input was split.
 /// - Call [`finish`](Transcoder::finish) once when the upstream body ends; it appends the
-///   stream's closing bytes. A stream cut short ends with the client API's error event
-///   (passthrough forwards the bytes as they came and records the truncation in the
-///   summary only).
+///   stream's closing bytes. A stream cut short (no terminal event) ends with the client
+///   API's error event; passthrough then drops a partial trailing event first, and forwards
+///   a complete stream's bytes unchanged.
 /// - After an error (an upstream error event, a malformed or oversized frame) the encoder has
 ///   written the error event and nothing more is written: later calls append nothing.
 /// - `now_ms` is the caller's clock, used only for the summary's times.
@@ -161,6 +163,7 @@ impl<'m> Transcoder<'m> {
         }
         self.ended = true;
         let Transcoder {
+            to,
             framer,
             path,
             summary,
@@ -173,16 +176,29 @@ impl<'m> Transcoder<'m> {
                     emit(&e, encoder.as_mut(), summary, out, now_ms, &mut stopped)
                 });
             }
-            Path::Passthrough { .. } => {
-                // An unterminated tail is forwarded as received, as a direct connection would.
-                out.extend_from_slice(match framer {
-                    Framer::Sse(f) => f.pending(),
-                    Framer::EventStream(f) => f.pending(),
-                });
-                if !summary.completed {
-                    summary.record_error(&upstream_error(
-                        "upstream stream ended before its final event".to_owned(),
-                    ));
+            Path::Passthrough { meta, .. } => {
+                if summary.completed {
+                    // A complete stream stays byte-identical, trailing bytes included.
+                    out.extend_from_slice(match framer {
+                        Framer::Sse(f) => f.pending(),
+                        Framer::EventStream(f) => f.pending(),
+                    });
+                } else if summary.error.is_none() {
+                    // Cut short: a partial event would corrupt the client's parser, and the
+                    // client must learn the stream failed; end it with the client API's
+                    // error event, as a translated stream does.
+                    let e =
+                        upstream_error("upstream stream ended before its final event".to_owned());
+                    let mut encoder = stream_encoder(*to, meta.take().unwrap_or_default());
+                    let mut stopped = false;
+                    emit(
+                        &StreamEvent::Error(e),
+                        encoder.as_mut(),
+                        summary,
+                        out,
+                        now_ms,
+                        &mut stopped,
+                    );
                 }
             }
         }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::json::{self, nested, parse_at, plain_str};
-use super::{KEYS, Verdict, count_text, upstream_error};
+use super::{Head, KEYS, Verdict, count_text, upstream_error};
 use crate::Api;
 use crate::ir::{StopReason, Usage};
 use crate::stream::StreamSummary;
@@ -35,10 +35,11 @@ pub(super) fn sniff(event: &str, d: &[u8], now_ms: u64, s: &mut StreamSummary) -
             }
         }
         "message_start" => {
-            if let Some(ev) = parse_at::<MessageStart>(d, 0)
-                && let Some(u) = ev.message.and_then(|m| m.usage)
-            {
-                s.add_usage(&u.into());
+            if let Some(m) = parse_at::<MessageStart>(d, 0).and_then(|ev| ev.message) {
+                m.head.record(s);
+                if let Some(u) = m.usage {
+                    s.add_usage(&u.into());
+                }
             }
         }
         "message_delta" => {
@@ -78,6 +79,8 @@ struct MessageStart {
 
 #[derive(Deserialize)]
 struct Message {
+    #[serde(flatten)]
+    head: Head,
     usage: Option<AnthropicUsage>,
 }
 

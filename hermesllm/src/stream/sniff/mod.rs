@@ -37,11 +37,18 @@ pub(crate) struct Sniffer {
     /// OpenAI Chat: the client asked for the usage chunk (else the gateway added the option
     /// and the chunk is dropped).
     include_usage: bool,
+    /// OpenAI Chat and Gemini: the first chunk (which names the model and response id) has
+    /// been read for them.
+    started: bool,
 }
 
 impl Sniffer {
     pub(crate) fn new(api: Api, include_usage: bool) -> Self {
-        Sniffer { api, include_usage }
+        Sniffer {
+            api,
+            include_usage,
+            started: false,
+        }
     }
 
     /// Scans one dispatched SSE event.
@@ -53,6 +60,13 @@ impl Sniffer {
         summary: &mut StreamSummary,
     ) -> Verdict {
         let d = data.as_bytes();
+        // Every Chat and Gemini chunk repeats the id and model: parse the first one only.
+        if !self.started && matches!(self.api, Api::OpenAiChat | Api::Gemini) && d != b"[DONE]" {
+            self.started = true;
+            if let Some(h) = json::parse_at::<Head>(d, 0) {
+                h.record(summary);
+            }
+        }
         match self.api {
             Api::OpenAiChat => openai_chat::sniff(d, self.include_usage, now_ms, summary),
             Api::OpenAiResponses => openai_responses::sniff(event, d, now_ms, summary),
@@ -71,6 +85,25 @@ impl Sniffer {
     ) -> Verdict {
         bedrock::sniff(message, now_ms, summary);
         Verdict::Forward
+    }
+}
+
+/// The id and model of a stream's start: a Chat chunk, a Gemini chunk (`responseId`,
+/// `modelVersion`), a Responses `response` or an Anthropic `message`.
+#[derive(serde::Deserialize)]
+pub(super) struct Head {
+    #[serde(default, alias = "responseId")]
+    id: Option<String>,
+    #[serde(default, alias = "modelVersion")]
+    model: Option<String>,
+}
+
+impl Head {
+    pub(super) fn record(&self, summary: &mut StreamSummary) {
+        summary.start(
+            self.id.as_deref().unwrap_or_default(),
+            self.model.as_deref().unwrap_or_default(),
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 use super::json::{self, nested, parse_at, plain_str};
-use super::{KEYS, Verdict, count_text, upstream_error};
+use super::{Head, KEYS, Verdict, count_text, upstream_error};
 use crate::Api;
 use crate::ir::{ApiError, ErrorKind, StopReason, Usage};
 use crate::stream::StreamSummary;
@@ -34,6 +34,11 @@ pub(super) fn sniff(event: &str, d: &[u8], now_ms: u64, s: &mut StreamSummary) -
                 )
             {
                 s.tool_call(now_ms);
+            }
+        }
+        "response.created" | "response.in_progress" if s.response_id.is_none() => {
+            if let Some(r) = parse_at::<Created>(d, 0).and_then(|ev| ev.response) {
+                r.record(s);
             }
         }
         "response.completed" | "response.incomplete" | "response.failed" => final_event(ty, d, s),
@@ -84,6 +89,11 @@ fn final_event(ty: &str, d: &[u8], s: &mut StreamSummary) {
             s.record_error(&e);
         }
     }
+}
+
+#[derive(Deserialize)]
+struct Created {
+    response: Option<Head>,
 }
 
 #[derive(Deserialize)]
