@@ -182,7 +182,8 @@ fn anthropic_passthrough_summary() {
 
 #[test]
 fn anthropic_truncated_stream_is_forwarded_and_flagged() {
-    let cut = ANTHROPIC.find("event: message_delta").unwrap() + 30;
+    let start_of_cut_event = ANTHROPIC.find("event: message_delta").unwrap();
+    let cut = start_of_cut_event + 30;
     let input = &ANTHROPIC.as_bytes()[..cut];
     let (out, s) = transcode(
         Api::AnthropicMessages,
@@ -190,7 +191,16 @@ fn anthropic_truncated_stream_is_forwarded_and_flagged() {
         &meta(false),
         &[input],
     );
-    assert_eq!(out, input);
+    // Everything up to the event the cut broke is forwarded verbatim; the partial event is
+    // dropped and the stream ends with one Anthropic error event.
+    let (kept, tail) = out.split_at(start_of_cut_event);
+    assert_eq!(kept, &input[..start_of_cut_event]);
+    let tail = std::str::from_utf8(tail).unwrap();
+    assert!(
+        tail.starts_with("event: error\ndata: {\"type\":\"error\""),
+        "{tail}"
+    );
+    assert_eq!(tail.matches("event: ").count(), 1, "{tail}");
     assert!(!s.completed);
     assert!(s.ended_in_error());
     assert_eq!(s.error.unwrap().status, 502);
