@@ -162,10 +162,13 @@ impl<'c> Exchange<'c> {
             }
         };
         let meta = request_meta(&g, resolved.upstream_model);
-        let (stream, include_usage) = match decode_request(api, body, &meta) {
+        // One decode of the client body: it validates the body and gives the stream flags
+        // and the token estimate (reused below unless state expansion changed the body).
+        let (stream, include_usage, body_estimate) = match decode_request(api, body, &meta) {
             Ok(req) => (
                 req.stream || g.stream,
                 req.stream_include_usage.unwrap_or(false),
+                self.estimate(&req),
             ),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
@@ -210,17 +213,18 @@ impl<'c> Exchange<'c> {
                 });
             }
         }
-        let request_body = match &turn_state {
+        // The estimate, from the self-contained body: only a body that state expansion
+        // actually rewrote (a `previous_response_id` was resolved) needs decoding again.
+        let estimate = match &turn_state {
             Some(TurnState {
-                expanded: Ok(b), ..
-            }) => b.clone(),
-            _ => body.to_vec(),
-        };
-
-        // The estimate, from the self-contained body.
-        let estimate = match decode_request(api, &request_body, &meta) {
-            Ok(req) => self.estimate(&req),
-            Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
+                expanded: Ok(expanded),
+                previous_response_id: Some(_),
+                ..
+            }) => match decode_request(api, expanded, &meta) {
+                Ok(req) => self.estimate(&req),
+                Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
+            },
+            _ => body_estimate,
         };
         let headers = head
             .headers
