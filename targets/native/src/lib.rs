@@ -1,0 +1,1 @@
+//! The plano native server (skeleton).
