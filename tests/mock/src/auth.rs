@@ -15,6 +15,8 @@ pub(crate) enum Denied {
     AnthropicVersion,
     GeminiKeyInvalid,
     GeminiKeyMissing,
+    GeminiOpenAiKeyInvalid,
+    GeminiOpenAiKeyMissing,
     BedrockUnrecognizedClient,
     BedrockInvalidSignature,
 }
@@ -47,6 +49,11 @@ pub(crate) fn check(provider: Provider, request: &sigv4::Received<'_>) -> Result
                 None => Err(Denied::GeminiKeyMissing),
             }
         }
+        Provider::GeminiOpenAi => match bearer(headers) {
+            Some(keys::GEMINI_KEY) => Ok(()),
+            Some(_) => Err(Denied::GeminiOpenAiKeyInvalid),
+            None => Err(Denied::GeminiOpenAiKeyMissing),
+        },
         Provider::Bedrock => bedrock(request),
     }
 }

@@ -30,7 +30,7 @@ pub(crate) fn json_response(
 
 /// The content type `provider` answers JSON with.
 pub(crate) fn json_type(provider: Provider) -> &'static str {
-    if provider == Provider::Gemini {
+    if matches!(provider, Provider::Gemini | Provider::GeminiOpenAi) {
         GOOGLE_JSON
     } else {
         JSON
@@ -46,10 +46,18 @@ pub(crate) fn injected(
     status: StatusCode,
     retry_after: Option<u64>,
 ) -> Response<MockBody> {
-    let body = fixtures
-        .error(status.as_u16())
-        .cloned()
-        .unwrap_or_else(|| synthesized(api, status));
+    let body = match provider {
+        Provider::GeminiOpenAi => google_list(
+            &fixtures
+                .error(status.as_u16())
+                .cloned()
+                .unwrap_or_else(|| synthesized(Api::Gemini, status)),
+        ),
+        _ => fixtures
+            .error(status.as_u16())
+            .cloned()
+            .unwrap_or_else(|| synthesized(api, status)),
+    };
     let mut response = json_response(status, json_type(provider), body);
     if provider == Provider::Bedrock {
         let kind = bedrock_error_type(status);
@@ -63,6 +71,16 @@ pub(crate) fn injected(
     response
 }
 
+/// Gemini's OpenAI-compatible endpoint answers Google's error object wrapped in a JSON
+/// array: `[{"error": {"code", "message", "status", "details"}}]`.
+fn google_list(error: &[u8]) -> Bytes {
+    let mut list = Vec::with_capacity(error.len() + 2);
+    list.push(b'[');
+    list.extend_from_slice(error.trim_ascii());
+    list.push(b']');
+    Bytes::from(list)
+}
+
 /// The provider's answer to refused credentials.
 pub(crate) fn denied(fixtures: &ApiFixtures, denied: Denied) -> Response<MockBody> {
     const AZURE_401: &str = r#"{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}"#;
@@ -72,6 +90,7 @@ pub(crate) fn denied(fixtures: &ApiFixtures, denied: Denied) -> Response<MockBod
         "/../../hermesllm/tests/fixtures/gemini/errors/api_key_invalid.400.json"
     ));
     const GEMINI_KEY_MISSING_403: &str = r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#;
+    const GEMINI_CREDENTIALS_MISSING_401: &str = r#"{"error":{"code":401,"message":"Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.","status":"UNAUTHENTICATED","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"CREDENTIALS_MISSING","domain":"googleapis.com","metadata":{"service":"generativelanguage.googleapis.com"}}]}}"#;
     const BEDROCK_UNRECOGNIZED: &str =
         r#"{"message":"The security token included in the request is invalid."}"#;
     const BEDROCK_SIGNATURE: &str = r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#;
@@ -99,6 +118,16 @@ pub(crate) fn denied(fixtures: &ApiFixtures, denied: Denied) -> Response<MockBod
             StatusCode::FORBIDDEN,
             GOOGLE_JSON,
             Bytes::from_static(GEMINI_KEY_MISSING_403.as_bytes()),
+        ),
+        Denied::GeminiOpenAiKeyInvalid => json_response(
+            StatusCode::BAD_REQUEST,
+            GOOGLE_JSON,
+            google_list(GEMINI_KEY_INVALID_400),
+        ),
+        Denied::GeminiOpenAiKeyMissing => json_response(
+            StatusCode::UNAUTHORIZED,
+            GOOGLE_JSON,
+            google_list(GEMINI_CREDENTIALS_MISSING_401.as_bytes()),
         ),
         Denied::BedrockUnrecognizedClient => {
             let mut r = json_response(

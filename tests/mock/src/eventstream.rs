@@ -53,3 +53,14 @@ pub(crate) fn split_frames(name: &str, mut bytes: Bytes) -> Result<Vec<Bytes>, F
     }
     Ok(frames)
 }
+
+/// The payload of one frame: after the prelude (total length, headers length, CRC) and the
+/// headers, before the message CRC.
+pub(crate) fn payload(frame: &[u8]) -> Option<&[u8]> {
+    let headers_len = frame
+        .get(4..8)
+        .and_then(|p| <[u8; 4]>::try_from(p).ok())
+        .map(u32::from_be_bytes)
+        .and_then(|n| usize::try_from(n).ok())?;
+    frame.get(12 + headers_len..frame.len().checked_sub(4)?)
+}

@@ -2,14 +2,17 @@
 //! (`hermesllm/tests/fixtures/<api>/{responses,streams,errors}`) and the real Bedrock
 //! captures (`tests/mock/fixtures/bedrock`).
 
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use bytes::{Bytes, BytesMut};
 use serde_json::Value;
 
 use crate::eventstream;
+use crate::ids;
+use crate::jsonspan::{self, Step};
 use crate::route::Api;
-use crate::template::Template;
+use crate::template::{Fill, Template};
 
 /// A fixture that could not be prepared (a bug in the compiled-in data).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -39,11 +42,31 @@ pub(crate) enum Scenario {
     MaxTokens,
     Refusal,
     StopSequence,
+    /// Not in the contract's list: Bedrock's real `ConverseStream` captures as recorded (the
+    /// text one was cut by `max_tokens`, the tools one ends with `tool_use`).
+    CaptureText,
+    CaptureTools,
     /// Not in the contract's list: a stream that fails mid-way with the API's error event.
     Error,
 }
 
 impl Scenario {
+    /// Every scenario, in the order of their names below.
+    #[cfg(test)]
+    pub(crate) const ALL: [Scenario; 11] = [
+        Scenario::Text,
+        Scenario::Tools,
+        Scenario::ParallelTools,
+        Scenario::Thinking,
+        Scenario::CacheUsage,
+        Scenario::MaxTokens,
+        Scenario::Refusal,
+        Scenario::StopSequence,
+        Scenario::CaptureText,
+        Scenario::CaptureTools,
+        Scenario::Error,
+    ];
+
     pub(crate) fn parse(name: &str) -> Option<Scenario> {
         Some(match name {
             "text" => Scenario::Text,
@@ -54,6 +77,8 @@ impl Scenario {
             "max_tokens" => Scenario::MaxTokens,
             "refusal" => Scenario::Refusal,
             "stop_sequence" => Scenario::StopSequence,
+            "capture_text" => Scenario::CaptureText,
+            "capture_tools" => Scenario::CaptureTools,
             "error" => Scenario::Error,
             _ => return None,
         })
@@ -75,14 +100,16 @@ pub(crate) enum Framing {
 #[derive(Debug)]
 pub(crate) struct Body {
     pub(crate) template: Template,
-    /// The response id, for the Responses API's `GET /v1/responses/{id}`.
-    pub(crate) stored_id: Option<String>,
+    /// Responses API: the prefix of the answer's id (`resp_`); the answer is stored under
+    /// its id for `GET /v1/responses/{id}`.
+    pub(crate) stored_prefix: Option<String>,
 }
 
 /// What `GET /v1/responses/{id}` answers for a streamed response.
 #[derive(Debug)]
 pub(crate) struct Stored {
-    pub(crate) id: String,
+    /// The prefix of the response id (`resp_`).
+    pub(crate) prefix: String,
     pub(crate) body: Template,
 }
 
@@ -95,27 +122,27 @@ pub(crate) struct Stream {
 }
 
 impl Stream {
-    /// The events rendered with `model`, one `Bytes` per event, sharing one allocation.
-    pub(crate) fn render(&self, framing: Framing, model: Option<&[u8]>) -> Vec<Bytes> {
-        let splice = model.is_some() && self.events.iter().any(Template::has_holes);
+    /// The events rendered with `fill`, one `Bytes` per event, sharing one allocation.
+    pub(crate) fn render(&self, framing: Framing, fill: Fill<'_>) -> Vec<Bytes> {
+        let splice = self.events.iter().any(|e| e.changed_by(fill));
         if framing == Framing::Verbatim && !splice {
             return self.events.iter().map(|e| e.whole().clone()).collect();
         }
         let count = self.events.len();
-        let capacity: usize = self.events.iter().map(|e| e.rendered_len(model) + 8).sum();
+        let capacity: usize = self.events.iter().map(|e| e.rendered_len(fill) + 8).sum();
         let mut buf = BytesMut::with_capacity(capacity + 2);
         let mut ends = Vec::with_capacity(count);
         for (i, event) in self.events.iter().enumerate() {
             match framing {
-                Framing::Verbatim => event.render_into(model, &mut buf),
+                Framing::Verbatim => event.render_into(fill, &mut buf),
                 Framing::SseData => {
                     buf.extend_from_slice(b"data: ");
-                    event.render_into(model, &mut buf);
+                    event.render_into(fill, &mut buf);
                     buf.extend_from_slice(b"\r\n\r\n");
                 }
                 Framing::JsonArray => {
                     buf.extend_from_slice(if i == 0 { b"[" } else { b",\r\n" });
-                    event.render_into(model, &mut buf);
+                    event.render_into(fill, &mut buf);
                     if i + 1 == count {
                         buf.extend_from_slice(b"]");
                     }
@@ -426,7 +453,18 @@ fn gemini() -> Result<ApiFixtures, FixtureError> {
 fn converse() -> Result<ApiFixtures, FixtureError> {
     use Scenario::*;
     use StreamSrc::{Frames, Jsonl};
-    let capture = |name: &'static str, bytes: &'static [u8]| Frames((name, bytes));
+    let capture_text = || {
+        Frames((
+            "bedrock/converse-stream-text.bin",
+            include_bytes!("../fixtures/bedrock/converse-stream-text.bin"),
+        ))
+    };
+    let capture_tools = || {
+        Frames((
+            "bedrock/converse-stream-tools.bin",
+            include_bytes!("../fixtures/bedrock/converse-stream-tools.bin"),
+        ))
+    };
     assemble(
         Api::Converse,
         &[
@@ -456,22 +494,22 @@ fn converse() -> Result<ApiFixtures, FixtureError> {
                 StopSequence,
                 fixture!("bedrock_converse/responses/stop_sequence.json"),
             ),
+            (
+                CaptureText,
+                fixture!("bedrock_converse/responses/max_tokens.json"),
+            ),
+            (
+                CaptureTools,
+                fixture!("bedrock_converse/responses/tool_use.json"),
+            ),
         ],
         vec![
-            (
-                Text,
-                capture(
-                    "bedrock/converse-stream-text.bin",
-                    include_bytes!("../fixtures/bedrock/converse-stream-text.bin"),
-                ),
-            ),
-            (
-                Tools,
-                capture(
-                    "bedrock/converse-stream-tools.bin",
-                    include_bytes!("../fixtures/bedrock/converse-stream-tools.bin"),
-                ),
-            ),
+            (Text, Jsonl(fixture!("bedrock_converse/streams/text.jsonl"))),
+            // The real captures serve the scenarios whose stop reason they end with.
+            (Tools, capture_tools()),
+            (MaxTokens, capture_text()),
+            (CaptureText, capture_text()),
+            (CaptureTools, capture_tools()),
             (
                 ParallelTools,
                 Jsonl(fixture!("bedrock_converse/streams/parallel_tools.jsonl")),
@@ -528,6 +566,12 @@ fn converse() -> Result<ApiFixtures, FixtureError> {
 }
 
 /// Builds one API's fixtures; `text` must be among both the bodies and the streams.
+///
+/// Each non-streaming body is made to agree with the stream served for the same scenario
+/// (its own, or `text`'s when the API has none): the body's usage becomes the stream's final
+/// usage, and when both hold exactly one text (and the stream is the scenario's own) the
+/// body's text becomes the stream's. A Chat stream without a usage chunk gets one, carrying
+/// its body's usage.
 fn assemble(
     api: Api,
     bodies: &[(Scenario, Src)],
@@ -535,10 +579,28 @@ fn assemble(
     malformed_event: Bytes,
     errors: &[(u16, Src)],
 ) -> Result<ApiFixtures, FixtureError> {
+    let mut loaded = Vec::with_capacity(streams.len());
+    for (scenario, src) in streams {
+        let (stream, summary) = load_stream(api, src)?;
+        loaded.push((scenario, stream, summary));
+    }
+    let missing = |what: &str| FixtureError::new(api.name(), format!("no text {what}"));
+    let text_index = loaded
+        .iter()
+        .position(|(s, _, _)| *s == Scenario::Text)
+        .ok_or_else(|| missing("stream"))?;
     let mut text_body = None;
     let mut others = Vec::new();
     for &(scenario, (name, bytes)) in bodies {
-        let body = load_body(api, name, bytes)?;
+        let own = loaded.iter().position(|(s, _, _)| *s == scenario);
+        let index = own.unwrap_or(text_index);
+        let (_, stream, summary) = loaded
+            .get_mut(index)
+            .ok_or_else(|| FixtureError::new(name, "no stream"))?;
+        if summary.usage.is_none() && api == Api::Chat && own.is_some() {
+            summary.usage = Some(add_chat_usage_chunk(name, bytes, stream, summary)?);
+        }
+        let body = load_body(api, name, bytes, summary, own.is_some())?;
         if scenario == Scenario::Text {
             text_body = Some(body);
         } else {
@@ -547,15 +609,13 @@ fn assemble(
     }
     let mut text_stream = None;
     let mut other_streams = Vec::new();
-    for (scenario, src) in streams {
-        let stream = load_stream(api, src)?;
+    for (scenario, stream, _) in loaded {
         if scenario == Scenario::Text {
             text_stream = Some(stream);
         } else {
             other_streams.push((scenario, stream));
         }
     }
-    let missing = |what: &str| FixtureError::new(api.name(), format!("no text {what}"));
     Ok(ApiFixtures {
         text_body: text_body.ok_or_else(|| missing("response"))?,
         bodies: others,
@@ -569,50 +629,322 @@ fn assemble(
     })
 }
 
-fn load_body(api: Api, name: &str, bytes: &'static [u8]) -> Result<Body, FixtureError> {
-    let stored_id = if api == Api::Responses {
-        let value: Value = parse_json(name, bytes)?;
-        Some(string_field(name, &value, "id")?)
-    } else {
-        None
+/// What a stream says in the end, as its non-streaming body must too.
+#[derive(Debug, Default)]
+struct Summary {
+    /// The final usage, in the API's shape.
+    usage: Option<Value>,
+    /// The answer's text, concatenated.
+    text: String,
+    /// The distinct text blocks the text came in.
+    text_blocks: BTreeSet<(u64, u64)>,
+    /// The first event with an answer id (Chat: the chunk a usage chunk is modelled on).
+    head: Option<Value>,
+}
+
+/// The answer id in a body or a stream event: Chat's `id`, Responses' `response.id` (`id`
+/// in the body), Anthropic's `message.id` (`id`), Gemini's `responseId`. Bedrock has none.
+fn answer_id(api: Api, value: &Value) -> Option<&str> {
+    let id = match api {
+        Api::Chat => value.get("id"),
+        Api::Responses => value.pointer("/response/id").or_else(|| value.get("id")),
+        Api::Messages => value.pointer("/message/id").or_else(|| value.get("id")),
+        Api::Gemini => value.get("responseId"),
+        Api::Converse => None,
     };
+    id.and_then(Value::as_str)
+}
+
+/// The id and its prefix length, as [`Template::new`] takes them.
+fn id_hole(id: Option<&str>) -> Option<(&str, usize)> {
+    id.map(|id| (id, ids::prefix_len(id)))
+}
+
+fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+fn u64_at(v: &Value, pointer: &str) -> Option<u64> {
+    v.pointer(pointer).and_then(Value::as_u64)
+}
+
+fn summarize(api: Api, values: &[Value]) -> Summary {
+    let mut summary = Summary {
+        head: values.iter().find(|v| answer_id(api, v).is_some()).cloned(),
+        ..Summary::default()
+    };
+    for v in values {
+        let mut text = |t: &str, block: (u64, u64)| {
+            summary.text.push_str(t);
+            summary.text_blocks.insert(block);
+        };
+        match api {
+            Api::Chat => {
+                for choice in v
+                    .get("choices")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Some(0), Some(t)) =
+                        (u64_at(choice, "/index"), str_at(choice, "/delta/content"))
+                        && !t.is_empty()
+                    {
+                        text(t, (0, 0));
+                    }
+                }
+            }
+            Api::Responses => {
+                if str_at(v, "/type") == Some("response.output_text.delta")
+                    && let Some(t) = str_at(v, "/delta")
+                {
+                    let block = (
+                        u64_at(v, "/output_index").unwrap_or(0),
+                        u64_at(v, "/content_index").unwrap_or(0),
+                    );
+                    text(t, block);
+                }
+            }
+            Api::Messages => {
+                if str_at(v, "/type") == Some("content_block_delta")
+                    && str_at(v, "/delta/type") == Some("text_delta")
+                    && let Some(t) = str_at(v, "/delta/text")
+                {
+                    text(t, (u64_at(v, "/index").unwrap_or(0), 0));
+                }
+            }
+            Api::Gemini => {
+                let parts = v.pointer("/candidates/0/content/parts");
+                for part in parts.and_then(Value::as_array).into_iter().flatten() {
+                    let thought = part.get("thought").and_then(Value::as_bool) == Some(true);
+                    if let Some(t) = str_at(part, "/text")
+                        && !thought
+                    {
+                        text(t, (0, 0));
+                    }
+                }
+            }
+            Api::Converse => {
+                if let Some(t) = str_at(v, "/delta/text") {
+                    text(t, (u64_at(v, "/contentBlockIndex").unwrap_or(0), 0));
+                }
+            }
+        }
+        let usage = match api {
+            Api::Chat | Api::Converse => v.get("usage"),
+            Api::Responses => v.pointer("/response/usage"),
+            Api::Messages => v.pointer("/message/usage").or_else(|| v.get("usage")),
+            Api::Gemini => v.get("usageMetadata"),
+        };
+        let Some(Value::Object(usage)) = usage else {
+            continue;
+        };
+        match (&mut summary.usage, api) {
+            // Anthropic: `message_start`'s usage, updated by each `message_delta`'s.
+            (Some(Value::Object(so_far)), Api::Messages) => {
+                so_far.extend(usage.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            (slot, _) => *slot = Some(Value::Object(usage.clone())),
+        }
+    }
+    summary
+}
+
+/// Inserts a usage chunk before a Chat stream's `[DONE]`, carrying the body's usage; returns
+/// that usage.
+fn add_chat_usage_chunk(
+    name: &str,
+    body: &[u8],
+    stream: &mut Stream,
+    summary: &Summary,
+) -> Result<Value, FixtureError> {
+    let value = parse_json(name, body)?;
+    let usage = value
+        .get("usage")
+        .filter(|u| u.is_object())
+        .ok_or_else(|| FixtureError::new(name, "no usage in the body or the stream"))?;
+    let head = summary
+        .head
+        .as_ref()
+        .ok_or_else(|| FixtureError::new(name, "a stream without an id"))?;
+    let mut chunk = serde_json::Map::new();
+    for key in ["id", "object", "created", "model", "system_fingerprint"] {
+        if let Some(v) = head.get(key) {
+            chunk.insert(key.to_owned(), v.clone());
+        }
+    }
+    chunk.insert("choices".to_owned(), Value::Array(Vec::new()));
+    chunk.insert("usage".to_owned(), usage.clone());
+    let json = serde_json::to_string(&chunk).map_err(|e| FixtureError::new(name, e.to_string()))?;
+    let event = Template::new(
+        Bytes::from(format!("data: {json}\n\n")),
+        id_hole(answer_id(Api::Chat, head)),
+    );
+    let at = stream.events.len().saturating_sub(1);
+    stream.events.insert(at, event);
+    Ok(usage.clone())
+}
+
+fn load_body(
+    api: Api,
+    name: &str,
+    bytes: &'static [u8],
+    summary: &Summary,
+    own_stream: bool,
+) -> Result<Body, FixtureError> {
+    let value = parse_json(name, bytes)?;
+    let mut edits = Vec::new();
+    let usage_key = if api == Api::Gemini {
+        "usageMetadata"
+    } else {
+        "usage"
+    };
+    let usage = summary
+        .usage
+        .as_ref()
+        .ok_or_else(|| FixtureError::new(name, "its stream has no usage"))?;
+    let span = jsonspan::span(bytes, &[Step::Key(usage_key)])
+        .ok_or_else(|| FixtureError::new(name, format!("no `{usage_key}`")))?;
+    let usage = serde_json::to_vec(usage).map_err(|e| FixtureError::new(name, e.to_string()))?;
+    edits.push((span, usage));
+    if own_stream
+        && summary.text_blocks.len() == 1
+        && let Some(path) = single_text(api, &value)
+        && let Some(span) = jsonspan::span(bytes, &path)
+    {
+        let text = serde_json::to_vec(&summary.text)
+            .map_err(|e| FixtureError::new(name, e.to_string()))?;
+        edits.push((span, text));
+    }
+    let id = answer_id(api, &value);
     Ok(Body {
-        template: Template::new(Bytes::from_static(bytes)),
-        stored_id,
+        template: Template::new(Bytes::from(jsonspan::splice(bytes, edits)), id_hole(id)),
+        stored_prefix: match (api, id) {
+            (Api::Responses, Some(id)) => id.get(..ids::prefix_len(id)).map(str::to_owned),
+            _ => None,
+        },
     })
 }
 
-fn load_stream(api: Api, src: StreamSrc) -> Result<Stream, FixtureError> {
-    let events: Vec<Template> = match src {
+/// The path of the body's only text, when it has exactly one.
+fn single_text(api: Api, value: &Value) -> Option<Vec<Step<'static>>> {
+    use Step::{Index, Key};
+    let items = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let is = |v: &Value, key: &str, want: &str| v.get(key).and_then(Value::as_str) == Some(want);
+    let has_text = |v: &Value| v.get("text").is_some_and(Value::is_string);
+    let mut found = Vec::new();
+    match api {
+        Api::Chat => {
+            let choices = items(value.get("choices"));
+            if choices.len() == 1 && value.pointer("/choices/0/message/content")?.is_string() {
+                found.push(vec![
+                    Key("choices"),
+                    Index(0),
+                    Key("message"),
+                    Key("content"),
+                ]);
+            }
+        }
+        Api::Responses => {
+            for (i, item) in items(value.get("output")).iter().enumerate() {
+                for (j, part) in items(item.get("content")).iter().enumerate() {
+                    if is(item, "type", "message") && is(part, "type", "output_text") {
+                        let path = [Key("output"), Index(i), Key("content"), Index(j)];
+                        found.push([&path[..], &[Key("text")]].concat());
+                    }
+                }
+            }
+        }
+        Api::Messages => {
+            for (i, block) in items(value.get("content")).iter().enumerate() {
+                if is(block, "type", "text") && has_text(block) {
+                    found.push(vec![Key("content"), Index(i), Key("text")]);
+                }
+            }
+        }
+        Api::Gemini => {
+            if items(value.get("candidates")).len() == 1 {
+                let parts = items(value.pointer("/candidates/0/content/parts"));
+                for (j, part) in parts.iter().enumerate() {
+                    let thought = part.get("thought").and_then(Value::as_bool) == Some(true);
+                    if has_text(part) && !thought {
+                        let path = [Key("candidates"), Index(0), Key("content")];
+                        found.push([&path[..], &[Key("parts"), Index(j), Key("text")]].concat());
+                    }
+                }
+            }
+        }
+        Api::Converse => {
+            let content = items(value.pointer("/output/message/content"));
+            for (i, block) in content.iter().enumerate() {
+                if has_text(block) {
+                    let path = [Key("output"), Key("message"), Key("content"), Index(i)];
+                    found.push([&path[..], &[Key("text")]].concat());
+                }
+            }
+        }
+    }
+    if found.len() == 1 { found.pop() } else { None }
+}
+
+/// A stream's events and what they say (their JSON: the SSE data, Bedrock's payloads).
+fn load_stream(api: Api, src: StreamSrc) -> Result<(Stream, Summary), FixtureError> {
+    let json = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).ok();
+    // Each event's bytes, whether a template may splice them, and its JSON.
+    let raw: Vec<(Bytes, bool, Option<Value>)> = match src {
         StreamSrc::Sse((name, bytes)) => sse_blocks(name, bytes)?
             .into_iter()
-            .map(|block| Template::new(Bytes::from(block)))
+            .map(|block| {
+                let value = sse_data(&block).and_then(|d| json(d.as_bytes()));
+                (Bytes::from(block), true, value)
+            })
             .collect(),
         StreamSrc::SseData((name, bytes)) => sse_blocks(name, bytes)?
             .iter()
             .map(|block| {
                 sse_data(block)
-                    .map(|data| Template::new(Bytes::copy_from_slice(data.as_bytes())))
+                    .map(|data| {
+                        (
+                            Bytes::copy_from_slice(data.as_bytes()),
+                            true,
+                            json(data.as_bytes()),
+                        )
+                    })
                     .ok_or_else(|| FixtureError::new(name, "an event without data"))
             })
             .collect::<Result<_, _>>()?,
         StreamSrc::Jsonl((name, bytes)) => jsonl_frames(name, bytes)?
             .into_iter()
-            .map(Template::literal)
+            .map(|(frame, payload)| (frame, false, Some(payload)))
             .collect(),
         StreamSrc::Frames((name, bytes)) => {
             eventstream::split_frames(name, Bytes::from_static(bytes))?
                 .into_iter()
-                .map(Template::literal)
+                .map(|frame| {
+                    let payload = eventstream::payload(&frame).and_then(json);
+                    (frame, false, payload)
+                })
                 .collect()
         }
     };
-    let stored = if api == Api::Responses {
-        stored_from_stream(&events)?
-    } else {
-        None
+    let values: Vec<Value> = raw.iter().filter_map(|(_, _, v)| v.clone()).collect();
+    let summary = summarize(api, &values);
+    let id = summary.head.as_ref().and_then(|h| answer_id(api, h));
+    let events = raw
+        .into_iter()
+        .map(|(bytes, splice, _)| {
+            if splice {
+                Template::new(bytes, id_hole(id))
+            } else {
+                Template::literal(bytes)
+            }
+        })
+        .collect();
+    let stored = match (api, id) {
+        (Api::Responses, Some(id)) => stored_from_stream(&values, id)?,
+        _ => None,
     };
-    Ok(Stream { events, stored })
+    Ok((Stream { events, stored }, summary))
 }
 
 /// The SSE events of a fixture, each with its trailing blank line.
@@ -640,7 +972,8 @@ fn sse_data(block: &str) -> Option<&str> {
     })
 }
 
-fn jsonl_frames(name: &str, bytes: &[u8]) -> Result<Vec<Bytes>, FixtureError> {
+/// Each line's eventstream frame and its payload.
+fn jsonl_frames(name: &str, bytes: &[u8]) -> Result<Vec<(Bytes, Value)>, FixtureError> {
     let text = std::str::from_utf8(bytes).map_err(|e| FixtureError::new(name, e.to_string()))?;
     text.lines()
         .filter(|l| !l.trim().is_empty())
@@ -651,34 +984,28 @@ fn jsonl_frames(name: &str, bytes: &[u8]) -> Result<Vec<Bytes>, FixtureError> {
                 .and_then(Value::as_str)
                 .unwrap_or("event");
             let event_type = string_field(name, &value, "event_type")?;
-            let payload = value.get("payload").unwrap_or(&Value::Null);
-            let payload =
-                serde_json::to_vec(payload).map_err(|e| FixtureError::new(name, e.to_string()))?;
-            eventstream::encode(message_type, &event_type, payload)
+            let payload = value.get("payload").cloned().unwrap_or(Value::Null);
+            let encoded =
+                serde_json::to_vec(&payload).map_err(|e| FixtureError::new(name, e.to_string()))?;
+            Ok((
+                eventstream::encode(message_type, &event_type, encoded)?,
+                payload,
+            ))
         })
         .collect()
 }
 
-/// For a Responses stream: the last event's full `response` object and its id.
-fn stored_from_stream(events: &[Template]) -> Result<Option<Stored>, FixtureError> {
-    for event in events.iter().rev() {
-        let Some(data) = std::str::from_utf8(event.whole()).ok().and_then(sse_data) else {
-            continue;
-        };
-        let Ok(value) = serde_json::from_str::<Value>(data) else {
-            continue;
-        };
-        if let Some(response) = value.get("response") {
-            let id = string_field("responses stream", response, "id")?;
-            let body = serde_json::to_vec(response)
-                .map_err(|e| FixtureError::new("responses stream", e.to_string()))?;
-            return Ok(Some(Stored {
-                id,
-                body: Template::new(Bytes::from(body)),
-            }));
-        }
-    }
-    Ok(None)
+/// For a Responses stream: the last event's full `response` object.
+fn stored_from_stream(values: &[Value], id: &str) -> Result<Option<Stored>, FixtureError> {
+    let Some(response) = values.iter().rev().find_map(|v| v.get("response")) else {
+        return Ok(None);
+    };
+    let body = serde_json::to_vec(response)
+        .map_err(|e| FixtureError::new("responses stream", e.to_string()))?;
+    Ok(Some(Stored {
+        prefix: id.get(..ids::prefix_len(id)).unwrap_or_default().to_owned(),
+        body: Template::new(Bytes::from(body), id_hole(Some(id))),
+    }))
 }
 
 fn parse_json(name: &str, bytes: &[u8]) -> Result<Value, FixtureError> {
@@ -710,10 +1037,14 @@ mod tests {
             let f = catalog.api(api);
             assert!(!f.stream(Scenario::Text).events.is_empty(), "{api:?}");
         }
-        let text = catalog.api(Api::Converse).stream(Scenario::Text);
-        assert_eq!(text.events.len(), 88);
-        let tools = catalog.api(Api::Converse).stream(Scenario::Tools);
-        assert_eq!(tools.events.len(), 543);
+        let converse = catalog.api(Api::Converse);
+        // `text` is the JSON-lines transcript ending with `end_turn`; the real captures
+        // serve the scenarios whose stop reason they end with.
+        assert_eq!(converse.stream(Scenario::Text).events.len(), 7);
+        assert_eq!(converse.stream(Scenario::CaptureText).events.len(), 88);
+        assert_eq!(converse.stream(Scenario::MaxTokens).events.len(), 88);
+        assert_eq!(converse.stream(Scenario::Tools).events.len(), 543);
+        assert_eq!(converse.stream(Scenario::CaptureTools).events.len(), 543);
     }
 
     #[test]
@@ -721,17 +1052,74 @@ mod tests {
         let catalog = catalog().unwrap();
         let stream = catalog.api(Api::Responses).stream(Scenario::Text);
         let stored = stream.stored.as_ref().unwrap();
-        assert_eq!(
-            stored.id,
-            "resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654"
-        );
+        assert_eq!(stored.prefix, "resp_");
+        let body = stored.body.render(Fill {
+            model: None,
+            id: Some(b"xyz"),
+        });
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["id"], "resp_xyz");
+    }
+
+    /// Every scenario's body says what its stream says: usage, and text where both hold one.
+    #[test]
+    fn bodies_agree_with_their_streams() {
+        let catalog = catalog().unwrap();
+        for api in [
+            Api::Chat,
+            Api::Responses,
+            Api::Messages,
+            Api::Gemini,
+            Api::Converse,
+        ] {
+            let f = catalog.api(api);
+            for scenario in Scenario::ALL {
+                if scenario == Scenario::Error {
+                    continue;
+                }
+                let stream = f.stream(scenario);
+                let values: Vec<Value> = stream
+                    .events
+                    .iter()
+                    .filter_map(|e| {
+                        let bytes = e.whole();
+                        let data = match api {
+                            Api::Gemini => Some(&bytes[..]),
+                            Api::Converse => eventstream::payload(bytes),
+                            _ => std::str::from_utf8(bytes)
+                                .ok()
+                                .and_then(sse_data)
+                                .map(str::as_bytes),
+                        };
+                        data.and_then(|d| serde_json::from_slice(d).ok())
+                    })
+                    .collect();
+                let summary = summarize(api, &values);
+                let body: Value =
+                    serde_json::from_slice(f.body(scenario).template.whole()).unwrap();
+                let key = if api == Api::Gemini {
+                    "usageMetadata"
+                } else {
+                    "usage"
+                };
+                assert_eq!(
+                    Some(&body[key]),
+                    summary.usage.as_ref(),
+                    "{api:?} {scenario:?}"
+                );
+            }
+        }
     }
 
     #[test]
     fn gemini_array_framing_is_one_json_array() {
         let catalog = catalog().unwrap();
         let stream = catalog.api(Api::Gemini).stream(Scenario::Text);
-        let chunks = stream.render(Framing::JsonArray, Some(b"\"g-x\""));
+        let fill = Fill {
+            model: Some(b"\"g-x\""),
+            id: None,
+        };
+        let chunks = stream.render(Framing::JsonArray, fill);
         let joined: Vec<u8> = chunks.concat();
         let value: Value = serde_json::from_slice(&joined).unwrap();
         let items = value.as_array().unwrap();

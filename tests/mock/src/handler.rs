@@ -4,7 +4,7 @@
 //! (unknown fields skipped), one journal entry (a header map clone and a shared `Bytes`) and
 //! the answer spliced from pre-split fixture bytes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -24,16 +24,20 @@ use crate::body::MockBody;
 use crate::errors::{self, JSON, json_response, json_type};
 use crate::fault::{BodyFault, Faults};
 use crate::fixtures::{ApiFixtures, Catalog, Framing, Scenario};
+use crate::ids::IdSuffix;
 use crate::journal::{Entry, Journal, TAG_HEADER};
 use crate::route::{Api, Generate, Provider, Route, query_param, route};
 use crate::sigv4::Received;
-use crate::template::Template;
+use crate::template::{Fill, Template};
 
 /// The largest request body read.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// `GET /v1/models`.
 const MODELS: &str = r#"{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1715367049,"owned_by":"system"},{"id":"gpt-4o-mini","object":"model","created":1721172741,"owned_by":"system"},{"id":"gpt-4.1","object":"model","created":1744316542,"owned_by":"system"},{"id":"o4-mini","object":"model","created":1744225351,"owned_by":"system"}]}"#;
+
+/// How many Responses answers `GET /v1/responses/{id}` remembers (the oldest are forgotten).
+const MAX_STORED: usize = 100_000;
 
 /// Azure without `?api-version=`.
 const AZURE_NO_API_VERSION: &str = r#"{"error":{"code":"404","message":"Resource not found"}}"#;
@@ -46,7 +50,7 @@ pub(crate) struct State {
     /// Requests seen per `x-mock-tag` value carrying `times=`.
     times: Mutex<HashMap<String, u64>>,
     /// Responses API ids this server returned, for `GET /v1/responses/{id}`.
-    stored: Mutex<HashMap<String, StoredResponse>>,
+    stored: Mutex<StoredResponses>,
     shutdown: watch::Receiver<bool>,
     next_request_id: AtomicU64,
 }
@@ -55,6 +59,15 @@ pub(crate) struct State {
 struct StoredResponse {
     body: &'static Template,
     model: Option<Bytes>,
+    id: IdSuffix,
+}
+
+/// The last [`MAX_STORED`] Responses answers, by id.
+#[derive(Debug, Default)]
+struct StoredResponses {
+    by_id: HashMap<String, StoredResponse>,
+    /// Ids, oldest first (a deleted one stays until its turn comes).
+    order: VecDeque<String>,
 }
 
 impl State {
@@ -83,18 +96,28 @@ impl State {
         *count <= limit
     }
 
-    fn store(&self, id: &str, body: &'static Template, model: Option<&Bytes>) {
+    /// Remembers a Responses answer under its id (`prefix` + `suffix`).
+    fn store(
+        &self,
+        prefix: &str,
+        suffix: IdSuffix,
+        body: &'static Template,
+        model: Option<&Bytes>,
+    ) {
         let entry = StoredResponse {
             body,
             model: model.cloned(),
+            id: suffix,
         };
+        let id = suffix.id(prefix);
         let mut stored = lock(&self.stored);
-        match stored.get_mut(id) {
-            Some(slot) => *slot = entry,
-            None => {
-                stored.insert(id.to_owned(), entry);
-            }
+        if stored.order.len() >= MAX_STORED
+            && let Some(oldest) = stored.order.pop_front()
+        {
+            stored.by_id.remove(&oldest);
         }
+        stored.order.push_back(id.clone());
+        stored.by_id.insert(id, entry);
     }
 }
 
@@ -201,7 +224,12 @@ async fn answer(
     } = generate;
     let (api, provider) = (*api, *provider);
     let fixtures = state.catalog.api(api);
-    auth::check(provider, request).map_err(|denied| errors::denied(fixtures, denied))?;
+    // Gemini's OpenAI-compatible surface answers errors from Gemini's recordings.
+    let error_fixtures = match provider {
+        Provider::GeminiOpenAi => state.catalog.api(Api::Gemini),
+        _ => fixtures,
+    };
+    auth::check(provider, request).map_err(|denied| errors::denied(error_fixtures, denied))?;
     if provider == Provider::Azure && query_param(request.query, "api-version").is_none() {
         let body = Bytes::from_static(AZURE_NO_API_VERSION.as_bytes());
         return Err(json_response(StatusCode::NOT_FOUND, JSON, body));
@@ -218,8 +246,9 @@ async fn answer(
         ),
         None => None,
     };
-    let probe: Probe<'_> = serde_json::from_slice(request.body)
-        .map_err(|_| errors::injected(fixtures, api, provider, StatusCode::BAD_REQUEST, None))?;
+    let probe: Probe<'_> = serde_json::from_slice(request.body).map_err(|_| {
+        errors::injected(error_fixtures, api, provider, StatusCode::BAD_REQUEST, None)
+    })?;
     let tag = header(headers, TAG_HEADER).unwrap_or("");
     let faults = if state.faults_apply(tag, faults.times) {
         faults
@@ -231,7 +260,7 @@ async fn answer(
     }
     if let Some(status) = faults.status {
         return Err(errors::injected(
-            fixtures,
+            error_fixtures,
             api,
             provider,
             status,
@@ -281,13 +310,22 @@ struct Transcript {
 }
 
 impl Transcript {
+    /// The model and this answer's id.
+    fn fill<'a>(&'a self, id: &'a IdSuffix) -> Fill<'a> {
+        Fill {
+            model: self.model.as_deref(),
+            id: Some(id.as_bytes()),
+        }
+    }
+
     /// The non-streaming answer. Faults that count events cut the body in half.
     fn whole(self, state: &State) -> Response<MockBody> {
         let body = self.fixtures.body(self.scenario);
-        if let Some(id) = &body.stored_id {
-            state.store(id, &body.template, self.model.as_ref());
+        let id = IdSuffix::next();
+        if let Some(prefix) = &body.stored_prefix {
+            state.store(prefix, id, &body.template, self.model.as_ref());
         }
-        let bytes = body.template.render(self.model.as_deref());
+        let bytes = body.template.render(self.fill(&id));
         let content_type = json_type(self.provider);
         let half = || bytes.slice(..bytes.len() / 2);
         let cut_body = match self.body_fault {
@@ -311,10 +349,11 @@ impl Transcript {
     /// The streaming answer, event by event.
     fn stream(self, state: &State, framing: Framing) -> Response<MockBody> {
         let stream = self.fixtures.stream(self.scenario);
+        let id = IdSuffix::next();
         if let Some(stored) = &stream.stored {
-            state.store(&stored.id, &stored.body, self.model.as_ref());
+            state.store(&stored.prefix, id, &stored.body, self.model.as_ref());
         }
-        let mut events = stream.render(framing, self.model.as_deref());
+        let mut events = stream.render(framing, self.fill(&id));
         let body = match self.body_fault {
             None => MockBody::chunks(events),
             Some(BodyFault::ResetAfter(n)) => {
@@ -379,17 +418,21 @@ fn openai_refusal(state: &State, api: Api, request: &Received<'_>) -> Option<Res
 }
 
 fn get_response(state: &State, id: &str) -> Response<MockBody> {
-    let found = lock(&state.stored).get(id).cloned();
+    let found = lock(&state.stored).by_id.get(id).cloned();
     match found {
-        Some(StoredResponse { body, model }) => {
-            json_response(StatusCode::OK, JSON, body.render(model.as_deref()))
+        Some(StoredResponse { body, model, id }) => {
+            let fill = Fill {
+                model: model.as_deref(),
+                id: Some(id.as_bytes()),
+            };
+            json_response(StatusCode::OK, JSON, body.render(fill))
         }
         None => errors::response_not_found(id),
     }
 }
 
 fn delete_response(state: &State, id: &str) -> Response<MockBody> {
-    if lock(&state.stored).remove(id).is_none() {
+    if lock(&state.stored).by_id.remove(id).is_none() {
         return errors::response_not_found(id);
     }
     let body = serde_json::json!({"id": id, "object": "response", "deleted": true});
@@ -406,7 +449,7 @@ fn with_request_id(
         Provider::OpenAi | Provider::Azure => "x-request-id",
         Provider::Anthropic => "request-id",
         Provider::Bedrock => "x-amzn-requestid",
-        Provider::Gemini => return response,
+        Provider::Gemini | Provider::GeminiOpenAi => return response,
     };
     let n = state.next_request_id.fetch_add(1, Ordering::Relaxed);
     if let Ok(value) = HeaderValue::try_from(format!("req_mock_{n}")) {

@@ -34,6 +34,9 @@ pub(crate) enum Provider {
     Azure,
     Anthropic,
     Gemini,
+    /// Gemini's OpenAI-compatible surface (`/v1beta/openai/...`): OpenAI-shaped answers,
+    /// Gemini's key as a bearer token, Google's errors wrapped in a JSON array.
+    GeminiOpenAi,
     Bedrock,
 }
 
@@ -114,6 +117,9 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
     {
         return generate(Api::Chat, Provider::Azure);
     }
+    if path == "/v1beta/openai/chat/completions" {
+        return generate(Api::Chat, Provider::GeminiOpenAi);
+    }
     if path.ends_with("/chat/completions") {
         return generate(Api::Chat, Provider::OpenAi);
     }
@@ -180,6 +186,8 @@ mod tests {
     fn provider_paths() {
         let g = generate(Method::POST, "/openai/v1/chat/completions");
         assert_eq!((g.api, g.provider), (Api::Chat, Provider::OpenAi));
+        let g = generate(Method::POST, "/v1beta/openai/chat/completions");
+        assert_eq!((g.api, g.provider), (Api::Chat, Provider::GeminiOpenAi));
         let g = generate(Method::POST, "/openai/deployments/gpt4o/chat/completions");
         assert_eq!((g.api, g.provider), (Api::Chat, Provider::Azure));
         let g = generate(

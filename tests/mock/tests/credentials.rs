@@ -165,6 +165,65 @@ async fn gemini_wants_its_key_in_a_header_or_the_query() {
     assert_eq!(err["error"]["status"], "PERMISSION_DENIED");
 }
 
+/// `/v1beta/openai/...`: Gemini's key as a bearer token, OpenAI-shaped answers, and Google's
+/// errors wrapped in a JSON array.
+#[tokio::test]
+async fn gemini_openai_compatible_endpoint_wants_the_gemini_key_as_bearer() {
+    let server = mock().await;
+    let url = format!("{}/v1beta/openai/chat/completions", server.url());
+    let body = json!({"model": "gemini-2.5-flash", "messages": []});
+    let (status, _, answer) = status_and_json(
+        client()
+            .post(&url)
+            .bearer_auth(keys::GEMINI_KEY)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["object"], "chat.completion");
+    assert_eq!(answer["model"], "gemini-2.5-flash");
+
+    // An OpenAI key is a wrong Gemini key.
+    let (status, _, err) = status_and_json(
+        client()
+            .post(&url)
+            .bearer_auth(keys::OPENAI_KEY)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(err[0]["error"]["details"][0]["reason"], "API_KEY_INVALID");
+    assert_eq!(err[0]["error"]["status"], "INVALID_ARGUMENT");
+    // The native endpoint's header is not how this one takes the key.
+    let (status, _, err) = status_and_json(
+        client()
+            .post(&url)
+            .header("x-goog-api-key", keys::GEMINI_KEY)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(err[0]["error"]["status"], "UNAUTHENTICATED");
+
+    // Injected errors are Google's, in the array too.
+    let (status, headers, err) = status_and_json(
+        client()
+            .post(&url)
+            .bearer_auth(keys::GEMINI_KEY)
+            .header("x-mock-fault", "status=429")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(status, 429);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_eq!(err[0]["error"]["status"], "RESOURCE_EXHAUSTED");
+}
+
 #[tokio::test]
 async fn bedrock_api_key() {
     let server = mock().await;

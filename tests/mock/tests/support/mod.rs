@@ -189,3 +189,69 @@ pub async fn read_body(mut response: reqwest::Response) -> (Vec<u8>, Option<reqw
         }
     }
 }
+
+/// The prefix the mock keeps of a fixture's id: lowercase letters and their `_` / `-`.
+pub fn id_prefix(id: &str) -> &str {
+    let letters = id.bytes().take_while(u8::is_ascii_lowercase).count();
+    match id.as_bytes().get(letters) {
+        Some(b'_' | b'-') if letters > 0 => &id[..=letters],
+        _ => "",
+    }
+}
+
+/// The answer's id in a body or stream event (Chat `id`, Responses `response.id` / `id`,
+/// Anthropic `message.id` / `id`, Gemini `responseId`).
+pub fn answer_id(value: &Value) -> Option<&str> {
+    ["/response/id", "/message/id", "/id", "/responseId"]
+        .iter()
+        .find_map(|p| value.pointer(p))
+        .and_then(Value::as_str)
+}
+
+/// `value` without what the mock makes per answer or derives from the stream: the answer
+/// id is cut to its prefix, the usage and the body's text are blanked.
+pub fn without_generated(value: &Value) -> Value {
+    let mut v = value.clone();
+    for pointer in ["/response/id", "/message/id", "/id", "/responseId"] {
+        if let Some(Value::String(id)) = v.pointer_mut(pointer) {
+            *id = id_prefix(id).to_owned();
+        }
+    }
+    for pointer in [
+        "/usage",
+        "/usageMetadata",
+        "/response/usage",
+        "/message/usage",
+    ] {
+        if let Some(usage) = v.pointer_mut(pointer) {
+            *usage = Value::Null;
+        }
+    }
+    blank_texts(&mut v, &["choices", "*", "message", "content"]);
+    blank_texts(&mut v, &["content", "*", "text"]);
+    blank_texts(&mut v, &["output", "*", "content", "*", "text"]);
+    blank_texts(&mut v, &["output", "message", "content", "*", "text"]);
+    blank_texts(
+        &mut v,
+        &["candidates", "*", "content", "parts", "*", "text"],
+    );
+    v
+}
+
+fn blank_texts(v: &mut Value, path: &[&str]) {
+    let Some((first, rest)) = path.split_first() else {
+        if v.is_string() {
+            *v = Value::String(String::new());
+        }
+        return;
+    };
+    match (v, *first) {
+        (Value::Array(items), "*") => items.iter_mut().for_each(|i| blank_texts(i, rest)),
+        (Value::Object(map), key) => {
+            if let Some(child) = map.get_mut(key) {
+                blank_texts(child, rest);
+            }
+        }
+        _ => {}
+    }
+}
