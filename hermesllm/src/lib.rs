@@ -22,6 +22,7 @@ mod api;
 pub mod codec;
 mod error;
 pub mod ir;
+mod json;
 mod loss;
 pub mod passthrough;
 pub mod provider;

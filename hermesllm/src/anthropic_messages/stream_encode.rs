@@ -10,9 +10,10 @@
 use serde::Serialize;
 
 use super::response::{encode_stop, encode_usage};
-use super::stream::{DeltaUsage, FlatDelta};
+use super::stream::DeltaUsage;
 use super::types::{ContentBlock, Fixed, Json, WireUsage};
 use crate::ir::{BlockStart, Delta, StopReason, StreamEvent, Usage};
+use crate::json::{write_str, write_u64};
 use crate::stream::{StreamEncode, StreamMeta, write_json_event};
 use crate::{Family, Losses, Str};
 
@@ -177,33 +178,29 @@ impl<'m> StreamEncoder<'m> {
         let Some((out_index, kind)) = found else {
             return;
         };
-        let mut d = FlatDelta::default();
-        match (kind, delta) {
-            (Open::Text, Delta::Text(t)) => {
-                d.kind = Some(Str::borrowed("text_delta"));
-                d.text = Some(t.reborrow());
-            }
-            (Open::Tool, Delta::ToolArguments(t)) => {
-                d.kind = Some(Str::borrowed("input_json_delta"));
-                d.partial_json = Some(t.reborrow());
-            }
-            (Open::Thinking { .. }, Delta::Thinking(t)) => {
-                d.kind = Some(Str::borrowed("thinking_delta"));
-                d.thinking = Some(t.reborrow());
-            }
+        let (kind, field, text): (&[u8], &[u8], _) = match (kind, delta) {
+            (Open::Text, Delta::Text(t)) => (b"text_delta", b"text", t),
+            (Open::Tool, Delta::ToolArguments(t)) => (b"input_json_delta", b"partial_json", t),
+            (Open::Thinking { .. }, Delta::Thinking(t)) => (b"thinking_delta", b"thinking", t),
             // A signature from another model family would be rejected when sent back.
             (Open::Thinking { claude: true }, Delta::Signature(s)) => {
-                d.kind = Some(Str::borrowed("signature_delta"));
-                d.signature = Some(s.reborrow());
+                (b"signature_delta", b"signature", s)
             }
             _ => return,
-        }
-        let ev = DeltaEvent {
-            kind: "content_block_delta",
-            index: out_index,
-            delta: d,
         };
-        write_json_event(out, Some("content_block_delta"), &ev);
+        // `{"type":"content_block_delta","index":…,"delta":{"type":…,…}}` as serde_json
+        // would write it, without its machinery: deltas are most of a stream.
+        out.extend_from_slice(
+            b"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":",
+        );
+        write_u64(out, u64::from(out_index));
+        out.extend_from_slice(b",\"delta\":{\"type\":\"");
+        out.extend_from_slice(kind);
+        out.extend_from_slice(b"\",\"");
+        out.extend_from_slice(field);
+        out.extend_from_slice(b"\":");
+        write_str(out, text);
+        out.extend_from_slice(b"}}\n\n");
     }
 
     fn find(&self, index: u32) -> Option<(u32, Open)> {
@@ -379,14 +376,6 @@ struct BlockStartEvent<'a> {
     kind: &'static str,
     index: u32,
     content_block: ContentBlock<'a>,
-}
-
-#[derive(Serialize)]
-struct DeltaEvent<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    index: u32,
-    delta: FlatDelta<'a>,
 }
 
 #[derive(Serialize)]

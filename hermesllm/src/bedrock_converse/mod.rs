@@ -18,6 +18,7 @@ mod request;
 mod response;
 mod stream;
 mod stream_encode;
+mod stream_fast;
 mod tools;
 pub mod types;
 

@@ -12,8 +12,10 @@ use super::events::{
     ToolUseStart,
 };
 use super::response::{stop_from_wire, usage_from_wire};
+use super::stream_fast;
 use super::types::ErrorBody;
 use crate::ir::{ApiError, BlockStart, Delta, ErrorKind, StreamEvent, ToolCallKind};
+use crate::json::Slow;
 use crate::stream::{Frame, StreamDecode};
 use crate::wire::from_json;
 use crate::{Api, DecodeError, Str};
@@ -238,7 +240,10 @@ impl StreamDecode for StreamDecoder {
                 }
             }
             "contentBlockDelta" => {
-                let ev: ContentBlockDeltaEvent<'_> = from_json(payload)?;
+                let ev = match stream_fast::content_block_delta(payload) {
+                    Ok(ev) => ev,
+                    Err(Slow) => from_json(payload)?,
+                };
                 self.ensure_start(emit);
                 self.delta(ev, emit);
             }

@@ -5,6 +5,7 @@
 
 mod decode;
 mod encode;
+mod fast;
 
 pub use decode::StreamDecoder;
 pub use encode::StreamEncoder;

@@ -408,8 +408,15 @@ fn parse_fields<'a>(text: &'a str, joined: &'a mut String) -> Fields<'a> {
         if line.is_empty() || line.starts_with(':') {
             continue;
         }
-        let (name, value) = match line.split_once(':') {
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+        // Field names are short: a plain search beats `split_once`'s general one.
+        let (name, value) = match line.bytes().position(|b| b == b':') {
+            Some(i) => {
+                let value = line.get(i + 1..).unwrap_or_default();
+                (
+                    line.get(..i).unwrap_or_default(),
+                    value.strip_prefix(' ').unwrap_or(value),
+                )
+            }
             None => (line, ""),
         };
         match name {

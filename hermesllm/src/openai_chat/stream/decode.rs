@@ -1,10 +1,10 @@
 //! Chunks → internal stream events.
 
-use super::ChatChunk;
-use super::ChunkChoice;
+use super::{ChatChunk, ChunkChoice, fast};
 use crate::ir::{self, BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
+use crate::json::Slow;
 use crate::openai_chat::error::from_error_field;
-use crate::openai_chat::response::{finish_to_ir, usage_to_ir};
+use crate::openai_chat::response::{UsageWire, finish_to_ir, usage_to_ir};
 use crate::openai_chat::types::{FunctionCallWire, ToolCallWire};
 use crate::stream::{Frame, StreamDecode};
 use crate::wire::from_json_str;
@@ -50,6 +50,38 @@ impl StreamDecoder {
     /// A decoder at the start of a stream.
     pub fn new() -> Self {
         StreamDecoder::default()
+    }
+
+    /// Decodes the fields of a chunk (not an error).
+    fn chunk(
+        &mut self,
+        id: Str<'_>,
+        model: Str<'_>,
+        created: Option<u64>,
+        choices: &[ChunkChoice<'_>],
+        usage: Option<&UsageWire>,
+        emit: &mut dyn FnMut(StreamEvent<'_>),
+    ) {
+        if !self.started {
+            self.started = true;
+            emit(StreamEvent::Start {
+                id,
+                model,
+                created,
+                usage: None,
+            });
+        }
+        for c in choices.iter().filter(|c| c.index == 0) {
+            self.choice(c, emit);
+        }
+        if let Some(u) = usage {
+            let u = usage_to_ir(u);
+            if self.stopped {
+                emit(StreamEvent::Usage(u));
+            } else {
+                self.pending_usage = Some(u);
+            }
+        }
     }
 
     fn choice(&mut self, c: &ChunkChoice<'_>, emit: &mut dyn FnMut(StreamEvent<'_>)) {
@@ -218,30 +250,30 @@ impl StreamDecode for StreamDecoder {
             self.end(emit);
             return Ok(());
         }
-        let chunk: ChatChunk<'_> = from_json_str(data)?;
-        if let Some(err) = chunk.error {
-            self.ended = true;
-            emit(StreamEvent::Error(from_error_field(0, *err)));
-            return Ok(());
-        }
-        if !self.started {
-            self.started = true;
-            emit(StreamEvent::Start {
-                id: chunk.id.reborrow(),
-                model: chunk.model.reborrow(),
-                created: chunk.created,
-                usage: None,
-            });
-        }
-        for c in chunk.choices.iter().filter(|c| c.index == 0) {
-            self.choice(c, emit);
-        }
-        if let Some(u) = &chunk.usage {
-            let u = usage_to_ir(u);
-            if self.stopped {
-                emit(StreamEvent::Usage(u));
-            } else {
-                self.pending_usage = Some(u);
+        match fast::chunk(data) {
+            Ok(c) => self.chunk(
+                c.id,
+                c.model,
+                c.created,
+                c.choice.as_slice(),
+                c.usage.as_ref(),
+                emit,
+            ),
+            Err(Slow) => {
+                let chunk: ChatChunk<'_> = from_json_str(data)?;
+                if let Some(err) = chunk.error {
+                    self.ended = true;
+                    emit(StreamEvent::Error(from_error_field(0, *err)));
+                    return Ok(());
+                }
+                self.chunk(
+                    chunk.id,
+                    chunk.model,
+                    chunk.created,
+                    &chunk.choices,
+                    chunk.usage.as_ref(),
+                    emit,
+                );
             }
         }
         Ok(())

@@ -1,9 +1,8 @@
 //! Internal stream events → chunks.
 
-use std::borrow::Cow;
-
-use super::{ChatChunk, ChunkChoice, ChunkDelta};
+use super::{ChatChunk, ChunkDelta};
 use crate::ir::{BlockStart, Delta, StreamEvent, ToolCallKind, Usage};
+use crate::json::{write_str, write_u64};
 use crate::openai_chat::error::error_out;
 use crate::openai_chat::response::{finish_from_ir, usage_from_ir};
 use crate::openai_chat::types::{CustomCallWire, FunctionCallWire, ToolCallWire};
@@ -28,6 +27,9 @@ pub struct StreamEncoder<'m> {
     id: String,
     model: String,
     created: u64,
+    /// `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…,"choices":[{"index":0,"delta":`,
+    /// the part every content chunk shares, rendered once per id/model/time.
+    prefix: Vec<u8>,
     /// Open blocks: (IR index, what it maps to).
     blocks: Vec<(u32, Mapped)>,
     next_tool: u32,
@@ -48,35 +50,52 @@ enum Mapped {
 impl<'m> StreamEncoder<'m> {
     /// An encoder for one client stream.
     pub fn new(meta: StreamMeta<'m>) -> Self {
-        StreamEncoder {
+        let mut e = StreamEncoder {
             id: meta.id.to_string(),
             model: meta.model.to_string(),
             created: meta.created,
+            prefix: Vec::new(),
             meta,
             blocks: Vec::new(),
             next_tool: 0,
             usage: None,
             stopped: false,
             ended: false,
-        }
+        };
+        e.render_prefix();
+        e
     }
 
+    /// Renders [`prefix`](StreamEncoder::prefix) as serde_json would write the start of a
+    /// [`ChatChunk`] with one choice.
+    fn render_prefix(&mut self) {
+        let p = &mut self.prefix;
+        p.clear();
+        p.extend_from_slice(b"data: {\"id\":");
+        write_str(p, &self.id);
+        p.extend_from_slice(b",\"object\":\"chat.completion.chunk\",\"created\":");
+        write_u64(p, self.created);
+        p.extend_from_slice(b",\"model\":");
+        write_str(p, &self.model);
+        p.extend_from_slice(b",\"choices\":[{\"index\":0,\"delta\":");
+    }
+
+    /// Writes a chunk with one choice: `delta`, then `finish`.
     fn write(&self, out: &mut Vec<u8>, delta: ChunkDelta<'_>, finish: Option<&'static str>) {
-        let choice = ChunkChoice {
-            index: 0,
-            delta,
-            finish_reason: finish.map(Str::borrowed),
-            logprobs: None,
-        };
-        let chunk = ChatChunk {
-            id: Str::borrowed(&self.id),
-            object: Str::borrowed("chat.completion.chunk"),
-            created: Some(self.created),
-            model: Str::borrowed(&self.model),
-            choices: Cow::Borrowed(std::slice::from_ref(&choice)),
-            ..ChatChunk::default()
-        };
-        write_json_event(out, None, &chunk);
+        out.extend_from_slice(&self.prefix);
+        // Serializing the wire types into a Vec cannot fail: they hold only strings, numbers
+        // and already-valid raw JSON.
+        let _ = serde_json::to_writer(&mut *out, &delta);
+        close_choice(out, finish);
+    }
+
+    /// Writes a chunk whose delta is the one text field `field`.
+    fn write_text(&self, out: &mut Vec<u8>, field: &[u8], text: &str) {
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(field);
+        write_str(out, text);
+        out.push(b'}');
+        close_choice(out, None);
     }
 
     fn merge_usage(&mut self, u: &Usage) {
@@ -144,32 +163,37 @@ impl<'m> StreamEncoder<'m> {
         let Some(&(_, mapped)) = self.blocks.iter().find(|(i, _)| *i == index) else {
             return;
         };
-        let d = match (mapped, delta) {
-            (Mapped::Text, Delta::Text(t)) => ChunkDelta {
-                content: Some(t.reborrow()),
-                ..ChunkDelta::default()
-            },
-            (Mapped::Refusal, Delta::Text(t)) => ChunkDelta {
-                refusal: Some(t.reborrow()),
-                ..ChunkDelta::default()
-            },
-            (Mapped::Reasoning, Delta::Thinking(t)) => ChunkDelta {
-                reasoning_content: Some(t.reborrow()),
-                ..ChunkDelta::default()
-            },
-            (Mapped::Tool { index, custom }, Delta::ToolArguments(a)) => ChunkDelta {
-                tool_calls: Some(vec![tool_delta(index, None, None, Some(a), custom)]),
-                ..ChunkDelta::default()
-            },
-            // Signatures, and deltas that do not fit their block, have nowhere to go.
+        let (field, text): (&[u8], _) = match (mapped, delta) {
+            (Mapped::Text, Delta::Text(t)) if !t.is_empty() => (b"{\"content\":", t),
+            (Mapped::Refusal, Delta::Text(t)) => (b"{\"refusal\":", t),
+            (Mapped::Reasoning, Delta::Thinking(t)) if !t.is_empty() => {
+                (b"{\"reasoning_content\":", t)
+            }
+            (Mapped::Tool { index, custom }, Delta::ToolArguments(a)) => {
+                let d = ChunkDelta {
+                    tool_calls: Some(vec![tool_delta(index, None, None, Some(a), custom)]),
+                    ..ChunkDelta::default()
+                };
+                self.write(out, d, None);
+                return;
+            }
+            // Signatures, empty text, and deltas that do not fit their block, have nowhere
+            // to go.
             _ => return,
         };
-        if d.content.as_ref().is_some_and(|t| t.is_empty())
-            || d.reasoning_content.as_ref().is_some_and(|t| t.is_empty())
-        {
-            return;
+        self.write_text(out, field, text);
+    }
+}
+
+/// Ends a chunk after its delta: the finish reason, then the choice, `choices` and the chunk.
+fn close_choice(out: &mut Vec<u8>, finish: Option<&str>) {
+    match finish {
+        None => out.extend_from_slice(b",\"finish_reason\":null}]}\n\n"),
+        Some(f) => {
+            out.extend_from_slice(b",\"finish_reason\":");
+            write_str(out, f);
+            out.extend_from_slice(b"}]}\n\n");
         }
-        self.write(out, d, None);
     }
 }
 
@@ -217,6 +241,7 @@ impl StreamEncode for StreamEncoder<'_> {
                 if let Some(c) = created {
                     self.created = *c;
                 }
+                self.render_prefix();
                 if let Some(u) = usage {
                     self.merge_usage(u);
                 }

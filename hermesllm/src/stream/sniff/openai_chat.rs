@@ -8,6 +8,7 @@ use crate::Api;
 use crate::ir::{StopReason, Usage};
 use crate::stream::StreamSummary;
 
+#[inline]
 pub(super) fn sniff(d: &[u8], include_usage: bool, now_ms: u64, s: &mut StreamSummary) -> Verdict {
     if d == b"[DONE]" {
         s.completed = true;
