@@ -184,7 +184,11 @@ impl Exchange<'_> {
             include_usage: g.include_usage,
         };
         let client_api = self.client_api;
-        let transcoder = Transcoder::new(upstream_api, client_api, meta);
+        let mut transcoder = Transcoder::new(upstream_api, client_api, meta);
+        if super::needs_state_api(upstream_api, client_api) {
+            // The turn is stored under the id the client sees: the gateway's own.
+            transcoder = transcoder.with_own_id(self.response_id());
+        }
         let mut headers = vec![
             (
                 "content-type".to_owned(),

@@ -2,6 +2,7 @@
 //! the Responses capture, `previous_response_id` written back, and Gemini's JSON-array
 //! framing for clients that did not ask for `?alt=sse`.
 
+use hermesllm::ir::ApiError;
 use hermesllm::stream::{SseFramer, Transcoder};
 
 use crate::state::ResponseCapture;
@@ -38,11 +39,12 @@ impl StreamState {
         }
     }
 
-    /// Appends bytes the exchange wrote in the client's SSE format itself (an error event),
-    /// then closes the array framing if any.
-    pub(super) fn append_final(&mut self, sse: &[u8], out: &mut Vec<u8>) {
+    /// Ends the client stream with `error` (the upstream failed mid-stream), written by the
+    /// transcoder's own encoder, then closes the array framing if any.
+    pub(super) fn fail(&mut self, error: ApiError<'_>, now_ms: u64, out: &mut Vec<u8>) {
+        let t = &mut self.transcoder;
         Self::write(&mut self.array, &None, out, |buf| {
-            buf.extend_from_slice(sse)
+            t.fail(error, now_ms, buf)
         });
         if let Some(a) = self.array.as_mut() {
             a.finish(out);

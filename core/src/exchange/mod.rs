@@ -237,7 +237,13 @@ pub use phases::Exchange;
 /// Whether a Responses client's request to `provider` needs the gateway's Responses state
 /// (the provider does not speak Responses natively, so keeps no state of its own).
 pub(crate) fn needs_state(provider: &Provider, client_api: Api) -> bool {
-    client_api == Api::OpenAiResponses && upstream_api(provider, client_api) != client_api
+    needs_state_api(upstream_api(provider, client_api), client_api)
+}
+
+/// Whether a Responses client talking to an upstream speaking `upstream` relies on the
+/// gateway's state (the upstream keeps none): its response ids are then the gateway's own.
+pub(crate) fn needs_state_api(upstream: Api, client_api: Api) -> bool {
+    client_api == Api::OpenAiResponses && upstream != client_api
 }
 
 /// The API a provider is spoken to for a client API.

@@ -1,9 +1,7 @@
 //! The response phase: a non-streaming body, stream chunks, the end of the exchange.
 
 use hermesllm::ResponseMeta;
-use hermesllm::ir::StreamEvent;
-use hermesllm::stream::StreamMeta;
-use hermesllm::translate::{decode_response, encode_response, stream_encoder};
+use hermesllm::translate::{decode_response, encode_response};
 
 use super::phases::{Exchange, Phase};
 use super::record::ExchangeRecord;
@@ -58,6 +56,11 @@ impl Exchange<'_> {
                 .and_then(|g| g.previous_response_id.as_deref())
             {
                 resp.previous_response_id = Some(prev.to_owned().into());
+            }
+            if super::needs_state_api(sent.api, self.client_api) {
+                // The turn is stored under the id the client sees: make it the gateway's own
+                // (unguessable) id, not whatever the upstream chose.
+                resp.id = hermesllm::Str::borrowed("");
             }
             let meta = ResponseMeta {
                 id: self.response_id().into(),
@@ -126,8 +129,8 @@ impl Exchange<'_> {
     }
 
     /// The streaming body ended: appends the end of the client stream to `out` (a stream cut
-    /// short ends with the client API's error event, unless both sides speak the same API,
-    /// where the bytes pass as received). Ignored outside a stream.
+    /// short, same-API passthrough included, loses its partial trailing event and ends with
+    /// the client API's error event). Ignored outside a stream.
     pub async fn on_upstream_end(&mut self, kv: &impl Kv, now_ms: u64, out: &mut Vec<u8>) {
         if self.phase != Phase::Streaming {
             return;
@@ -161,21 +164,12 @@ impl Exchange<'_> {
             }
             .into()
         };
-        let meta = StreamMeta {
-            id: self.response_id().into(),
-            created: now_ms / 1000,
-            model: String::new().into(),
-            include_usage: false,
-        };
-        let client_api = self.client_api;
         if let Some(s) = self.stream.as_mut()
             && !s.transcoder.is_ended()
         {
             let mut api_err = err.api_error();
             api_err.message = hermesllm::Str::from(err.to_string());
-            let mut event = Vec::new();
-            stream_encoder(client_api, meta).encode(&StreamEvent::Error(api_err), &mut event);
-            s.append_final(&event, out);
+            s.fail(api_err, now_ms, out);
         }
         if let Some(a) = self.attempts.last_mut() {
             a.error = Some(err.code());

@@ -256,11 +256,15 @@ impl HttpClient for FakeHttp<'_> {
     }
 }
 
+/// Deterministic entropy: every token is distinct (a counter), as real tokens are.
 pub struct FixedEntropy;
+
+static TOKENS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Entropy for FixedEntropy {
     fn token(&self) -> String {
-        "0123456789abcdef0123456789abcdef".into()
+        let n = TOKENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{n:032x}")
     }
     fn span_id(&self) -> [u8; 8] {
         [0xab; 8]

@@ -82,11 +82,20 @@ fn scalar<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<Str<'a>>, D:
 
 /// Decodes an error body. Never fails: a body that is not the OpenAI shape becomes the
 /// message. The HTTP status decides the kind; without an error status (an error event in a
-/// stream) the `code` and `type` do.
+/// stream) the `code` and `type` do. Gemini's OpenAI-compatible endpoint wraps its error
+/// envelope in a one-element array (`[{"error": {...}}]`); that is read too.
 pub fn decode_error(status: u16, body: &[u8]) -> ApiError<'_> {
-    match serde_json::from_slice::<ErrorEnvelope<'_>>(body) {
-        Ok(env) => from_envelope(status, env).unwrap_or_else(|| from_text(status, body)),
-        Err(_) => from_text(status, body),
+    // Checked on the first byte: serde would also read a struct from an array, by position.
+    let env = if body.trim_ascii_start().first() == Some(&b'[') {
+        serde_json::from_slice::<[ErrorEnvelope<'_>; 1]>(body)
+            .ok()
+            .map(|[env]| env)
+    } else {
+        serde_json::from_slice::<ErrorEnvelope<'_>>(body).ok()
+    };
+    match env {
+        Some(env) => from_envelope(status, env).unwrap_or_else(|| from_text(status, body)),
+        None => from_text(status, body),
     }
 }
 

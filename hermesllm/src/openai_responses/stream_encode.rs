@@ -530,4 +530,9 @@ impl StreamEncode for StreamEncoder<'_> {
             }
         }
     }
+
+    fn resume(&mut self, events_sent: u64) {
+        self.started = true;
+        self.seq = events_sent;
+    }
 }

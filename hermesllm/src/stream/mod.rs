@@ -89,6 +89,15 @@ pub trait StreamDecode {
 pub trait StreamEncode {
     /// Appends the bytes for `event` (zero or more SSE events or eventstream frames) to `out`.
     fn encode(&mut self, event: &StreamEvent<'_>, out: &mut Vec<u8>);
+
+    /// The client stream was started by someone else (a same-API passthrough forwarded
+    /// `events_sent` events of the upstream's own): this encoder only writes its end (an error
+    /// event), continuing that stream rather than starting one. Only OpenAI Responses streams
+    /// carry state that needs this (no second `response.created`; `sequence_number` goes on
+    /// from `events_sent`); the default does nothing.
+    fn resume(&mut self, events_sent: u64) {
+        let _ = events_sent;
+    }
 }
 
 /// What a stream encoder needs that the upstream stream may lack. Ids and clocks are inputs.

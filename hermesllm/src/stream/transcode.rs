@@ -7,6 +7,7 @@ use super::sniff::{Sniffer, Verdict};
 use super::sse::{SseEvent, SseFramer};
 use super::{Frame, StreamDecode, StreamEncode, StreamMeta, StreamSummary};
 use crate::Api;
+use crate::Str;
 use crate::ir::{ApiError, ErrorKind, StreamEvent};
 use crate::translate::{stream_decoder, stream_encoder};
 
@@ -32,8 +33,12 @@ use crate::translate::{stream_decoder, stream_encoder};
 ///   stream's closing bytes. A stream cut short (no terminal event) ends with the client
 ///   API's error event; passthrough then drops a partial trailing event first, and forwards
 ///   a complete stream's bytes unchanged.
-/// - After an error (an upstream error event, a malformed or oversized frame) the encoder has
-///   written the error event and nothing more is written: later calls append nothing.
+/// - After an error (an upstream error event, a malformed or oversized frame, an event whose
+///   data is not JSON) the encoder has written the error event and nothing more is written:
+///   later calls append nothing.
+/// - When the upstream connection fails mid-stream, call [`fail`](Transcoder::fail): the
+///   client stream ends with the error event written by the same encoder (an OpenAI
+///   Responses client sees one response, not a second `response.created`).
 /// - `now_ms` is the caller's clock, used only for the summary's times.
 ///
 /// Memory is bounded by the framers' limits (an event larger than 4 MiB is an error) plus the
@@ -45,6 +50,8 @@ pub struct Transcoder<'m> {
     path: Path<'m>,
     summary: StreamSummary,
     ended: bool,
+    /// The id the client sees instead of the upstream's.
+    own_id: Option<String>,
 }
 
 enum Framer {
@@ -104,7 +111,37 @@ impl<'m> Transcoder<'m> {
             path,
             summary: StreamSummary::default(),
             ended: false,
+            own_id: None,
         }
+    }
+
+    /// The client stream (and the summary) carry `id`, never the upstream's id (translated
+    /// streams only; a passthrough forwards the upstream's bytes). For a gateway that keeps
+    /// the conversation state under an id of its own, unguessable by construction, rather
+    /// than under whatever id an upstream chose.
+    #[must_use]
+    pub fn with_own_id(mut self, id: impl Into<String>) -> Self {
+        self.own_id = Some(id.into());
+        self
+    }
+
+    /// The upstream failed mid-stream (connection lost, idle timeout): ends the client
+    /// stream with `error` as its error event, written by the stream's own encoder so the
+    /// client sees one well-formed stream (a partial upstream event is dropped). Does nothing
+    /// once the stream has ended.
+    pub fn fail(&mut self, error: ApiError<'_>, now_ms: u64, out: &mut Vec<u8>) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        end_with_error(
+            self.to,
+            &mut self.path,
+            &mut self.summary,
+            error,
+            now_ms,
+            out,
+        );
     }
 
     /// A transcoder with given codecs instead of the APIs' own (always translates, even when
@@ -167,16 +204,18 @@ impl<'m> Transcoder<'m> {
             framer,
             path,
             summary,
+            own_id,
             ..
         } = self;
         match path {
             Path::Translate { decoder, encoder } => {
                 let mut stopped = false;
                 decoder.finish(&mut |e| {
+                    let e = with_id(e, own_id.as_deref());
                     emit(&e, encoder.as_mut(), summary, out, now_ms, &mut stopped)
                 });
             }
-            Path::Passthrough { meta, .. } => {
+            Path::Passthrough { .. } => {
                 if summary.completed {
                     // A complete stream stays byte-identical, trailing bytes included.
                     out.extend_from_slice(match framer {
@@ -189,16 +228,7 @@ impl<'m> Transcoder<'m> {
                     // error event, as a translated stream does.
                     let e =
                         upstream_error("upstream stream ended before its final event".to_owned());
-                    let mut encoder = stream_encoder(*to, meta.take().unwrap_or_default());
-                    let mut stopped = false;
-                    emit(
-                        &StreamEvent::Error(e),
-                        encoder.as_mut(),
-                        summary,
-                        out,
-                        now_ms,
-                        &mut stopped,
-                    );
+                    end_with_error(*to, path, summary, e, now_ms, out);
                 }
             }
         }
@@ -251,41 +281,15 @@ impl<'m> Transcoder<'m> {
             path,
             summary,
             ended,
+            own_id,
         } = self;
         while !*ended {
             let Some(item) = next_item(framer) else {
                 return;
             };
+            let mut failure = None;
             match (item, &mut *path) {
-                (Item::Failed(message), path) => {
-                    let e =
-                        upstream_error(format!("malformed {from} stream from upstream: {message}"));
-                    let mut stopped = false;
-                    match path {
-                        Path::Translate { encoder, .. } => {
-                            emit(
-                                &StreamEvent::Error(e),
-                                encoder.as_mut(),
-                                summary,
-                                out,
-                                now_ms,
-                                &mut stopped,
-                            );
-                        }
-                        Path::Passthrough { meta, .. } => {
-                            let mut encoder = stream_encoder(*to, meta.take().unwrap_or_default());
-                            emit(
-                                &StreamEvent::Error(e),
-                                encoder.as_mut(),
-                                summary,
-                                out,
-                                now_ms,
-                                &mut stopped,
-                            );
-                        }
-                    }
-                    *ended = true;
-                }
+                (Item::Failed(message), _) => failure = Some(message),
                 (Item::Sse(ev), Path::Passthrough { sniffer, .. }) => {
                     let verdict = if ev.dispatched {
                         summary.frames += 1;
@@ -293,14 +297,18 @@ impl<'m> Transcoder<'m> {
                     } else {
                         Verdict::Forward
                     };
-                    if verdict == Verdict::Forward {
-                        out.extend_from_slice(ev.raw);
+                    match verdict {
+                        Verdict::Forward => out.extend_from_slice(ev.raw),
+                        Verdict::Drop => {}
+                        Verdict::Malformed => failure = Some(NOT_JSON.to_owned()),
                     }
                 }
                 (Item::EventStream(m), Path::Passthrough { sniffer, .. }) => {
                     summary.frames += 1;
-                    if sniffer.eventstream(&m, now_ms, summary) == Verdict::Forward {
-                        out.extend_from_slice(m.raw);
+                    match sniffer.eventstream(&m, now_ms, summary) {
+                        Verdict::Forward => out.extend_from_slice(m.raw),
+                        Verdict::Drop => {}
+                        Verdict::Malformed => failure = Some(NOT_JSON.to_owned()),
                     }
                 }
                 (Item::Sse(ev), Path::Translate { decoder, encoder }) => {
@@ -314,6 +322,7 @@ impl<'m> Transcoder<'m> {
                             summary,
                             out,
                             now_ms,
+                            own_id.as_deref(),
                         );
                     }
                 }
@@ -327,8 +336,14 @@ impl<'m> Transcoder<'m> {
                         summary,
                         out,
                         now_ms,
+                        own_id.as_deref(),
                     );
                 }
+            }
+            if let Some(message) = failure {
+                let e = upstream_error(format!("malformed {from} stream from upstream: {message}"));
+                end_with_error(*to, path, summary, e, now_ms, out);
+                *ended = true;
             }
         }
     }
@@ -353,8 +368,59 @@ fn next_item(framer: &mut Framer) -> Option<Item<'_>> {
     })
 }
 
+/// Why a passthrough event was refused.
+const NOT_JSON: &str = "an event's data is not a JSON object";
+
+/// Ends the client stream with `error`: through the translating encoder, or, in a
+/// passthrough, an encoder told how far the forwarded stream got.
+fn end_with_error(
+    to: Api,
+    path: &mut Path<'_>,
+    summary: &mut StreamSummary,
+    error: ApiError<'_>,
+    now_ms: u64,
+    out: &mut Vec<u8>,
+) {
+    let mut stopped = false;
+    let event = StreamEvent::Error(error);
+    match path {
+        Path::Translate { encoder, .. } => {
+            emit(&event, encoder.as_mut(), summary, out, now_ms, &mut stopped);
+        }
+        Path::Passthrough { meta, .. } => {
+            let mut encoder = stream_encoder(to, meta.take().unwrap_or_default());
+            if summary.frames > 0 {
+                encoder.resume(summary.frames);
+            }
+            emit(&event, encoder.as_mut(), summary, out, now_ms, &mut stopped);
+        }
+    }
+}
+
+/// `event` with the gateway's own id, when it has one, in place of the upstream's.
+fn with_id<'e>(event: StreamEvent<'e>, own_id: Option<&'e str>) -> StreamEvent<'e> {
+    match (event, own_id) {
+        (
+            StreamEvent::Start {
+                model,
+                created,
+                usage,
+                ..
+            },
+            Some(id),
+        ) => StreamEvent::Start {
+            id: Str::borrowed(id),
+            model,
+            created,
+            usage,
+        },
+        (e, _) => e,
+    }
+}
+
 /// Decodes one frame and encodes the events it yields; a decode error becomes the stream's
 /// error event. Returns whether the stream has ended.
+#[allow(clippy::too_many_arguments)] // the transcoder's parts, borrowed apart
 fn decode(
     from: Api,
     frame: &Frame<'_>,
@@ -363,9 +429,11 @@ fn decode(
     summary: &mut StreamSummary,
     out: &mut Vec<u8>,
     now_ms: u64,
+    own_id: Option<&str>,
 ) -> bool {
     let mut stopped = false;
     let result = decoder.decode(frame, &mut |e| {
+        let e = with_id(e, own_id);
         emit(&e, encoder, summary, out, now_ms, &mut stopped)
     });
     if let Err(err) = result

@@ -195,3 +195,15 @@ fn unreadable_and_odd_error_bodies() {
     let e = oc::decode_error(401, &[0xff, 0xfe, b'x']);
     assert_eq!(e.kind, ErrorKind::Authentication);
 }
+
+#[test]
+fn gemini_openai_compat_errors_come_wrapped_in_an_array() {
+    let body = br#"[{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}]"#;
+    let e = oc::decode_error(400, body);
+    assert_eq!(e.message, "API key not valid. Please pass a valid API key.");
+    assert_eq!(e.code.as_deref(), Some("400"));
+    assert_eq!(e.kind, ErrorKind::InvalidRequest);
+    // Two envelopes are not that shape: the body stays the message.
+    let two = br#"[{"error":"a"},{"error":"b"}]"#;
+    assert_eq!(oc::decode_error(500, two).message.as_bytes(), two);
+}

@@ -28,6 +28,18 @@ pub(crate) enum Verdict {
     Forward,
     /// Leave it out of the client stream.
     Drop,
+    /// Not an event of the API (its data is not a JSON object): end the stream with an
+    /// error instead of handing the client something its parser would choke on.
+    Malformed,
+}
+
+/// Whether `data` has the shape of a JSON object: `{` first and `}` last (surrounding
+/// whitespace aside). A cheap check, not a parse: it catches cut and garbled events (a
+/// truncated object has no closing brace), while full validation would cost the
+/// passthrough its speed.
+fn object_shaped(data: &[u8]) -> bool {
+    let d = data.trim_ascii();
+    d.first() == Some(&b'{') && d.last() == Some(&b'}')
 }
 
 /// Scans the events of one same-API stream.
@@ -60,6 +72,10 @@ impl Sniffer {
         summary: &mut StreamSummary,
     ) -> Verdict {
         let d = data.as_bytes();
+        let done = self.api == Api::OpenAiChat && d == b"[DONE]";
+        if !done && !object_shaped(d) {
+            return Verdict::Malformed;
+        }
         // Every Chat and Gemini chunk repeats the id and model: parse the first one only.
         if !self.started && matches!(self.api, Api::OpenAiChat | Api::Gemini) && d != b"[DONE]" {
             self.started = true;
@@ -83,6 +99,9 @@ impl Sniffer {
         now_ms: u64,
         summary: &mut StreamSummary,
     ) -> Verdict {
+        if !message.payload.is_empty() && !object_shaped(message.payload) {
+            return Verdict::Malformed;
+        }
         bedrock::sniff(message, now_ms, summary);
         Verdict::Forward
     }
