@@ -191,9 +191,13 @@ pub fn translate_response(
 }
 
 /// Translates an upstream error body into the client API's error shape, keeping the
-/// upstream status.
+/// upstream status. A same-API error object passes unchanged.
 pub fn translate_error(from: Api, to: Api, status: u16, body: &[u8]) -> Vec<u8> {
-    if from == to {
+    let t = body.trim_ascii();
+    let object = t.first() == Some(&b'{') && t.last() == Some(&b'}');
+    // The same API's own error object passes unchanged; anything else (an HTML page from a
+    // proxy, Gemini's OpenAI-compatible `[{"error": ...}]`) is rewritten in the client's shape.
+    if from == to && object {
         return body.to_vec();
     }
     encode_error(to, &decode_error(from, status, body))

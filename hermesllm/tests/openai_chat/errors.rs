@@ -207,3 +207,21 @@ fn gemini_openai_compat_errors_come_wrapped_in_an_array() {
     let two = br#"[{"error":"a"},{"error":"b"}]"#;
     assert_eq!(oc::decode_error(500, two).message.as_bytes(), two);
 }
+
+#[test]
+fn same_api_errors_pass_unless_they_are_not_an_error_object() {
+    use hermesllm::translate::translate_error;
+    let own = br#"{"error":{"message":"bad","type":"invalid_request_error"}}"#;
+    assert_eq!(
+        translate_error(Api::OpenAiChat, Api::OpenAiChat, 400, own),
+        own.to_vec()
+    );
+    for odd in [
+        &br#"[{"error":{"code":400,"message":"API key not valid","status":"INVALID_ARGUMENT"}}]"#[..],
+        b"<html>502 Bad Gateway</html>",
+    ] {
+        let out = translate_error(Api::OpenAiChat, Api::OpenAiChat, 400, odd);
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert!(v["error"]["message"].is_string(), "{v}");
+    }
+}

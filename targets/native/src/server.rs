@@ -600,8 +600,8 @@ async fn handle(
     let observed = req.uri().path() != "/healthz";
     let (parts, body) = req.into_parts();
     // One byte over the limit tells the core the body is too large (413 in the client's
-    // shape); the rest is never read.
-    let body = read_limited(body, app.shared.body_limit.saturating_add(1)).await;
+    // shape); the rest is never read, so the connection cannot carry another request.
+    let (body, unread) = read_limited(body, app.shared.body_limit.saturating_add(1)).await;
     let mut headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
@@ -641,6 +641,11 @@ async fn handle(
                 continue;
             }
             h.append(n, v);
+        }
+        if unread {
+            // Part of the request body is still on the wire: close the connection after this
+            // response rather than read the rest as the next request.
+            h.insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
         }
     }
     let finish = Finish {
@@ -720,8 +725,9 @@ fn full(status: u16, content_type: &'static str, body: Bytes) -> Response<Gatewa
     resp
 }
 
-/// Reads at most `max` bytes of a request body (a broken body yields what arrived).
-async fn read_limited(mut body: Incoming, max: usize) -> Vec<u8> {
+/// Reads at most `max` bytes of a request body (a broken body yields what arrived), and
+/// whether some of it was left unread.
+async fn read_limited(mut body: Incoming, max: usize) -> (Vec<u8>, bool) {
     let hint = usize::try_from(body.size_hint().lower()).unwrap_or(0);
     let mut out = Vec::with_capacity(hint.min(max).min(1 << 20));
     while out.len() < max {
@@ -732,8 +738,8 @@ async fn read_limited(mut body: Incoming, max: usize) -> Vec<u8> {
                     out.extend_from_slice(data.get(..room).unwrap_or(&data));
                 }
             }
-            Some(Err(_)) | None => break,
+            Some(Err(_)) | None => return (out, false),
         }
     }
-    out
+    (out, !body.is_end_stream())
 }
