@@ -35,6 +35,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check config files: every problem with its line and column; exit status 1 on error.
     Validate(ValidateArgs),
+    /// Serve a built-in config against the bundled mock provider (started in-process): the
+    /// offline quickstart, no keys or network needed.
+    #[cfg(feature = "demo")]
+    Demo(DemoArgs),
+}
+
+/// `plano demo`.
+#[cfg(feature = "demo")]
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Listen on this port of 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 12000)]
+    pub port: u16,
 }
 
 /// `plano serve`.
@@ -83,16 +96,25 @@ pub fn main() -> ExitCode {
             logging::init(cli.log_format, &filter);
             serve(&args)
         }
+        #[cfg(feature = "demo")]
+        Command::Demo(args) => {
+            let filter = cli
+                .log
+                .or_else(|| env::var("PLANO_LOG"))
+                .unwrap_or_else(|| "info".to_owned());
+            logging::init(cli.log_format, &filter);
+            crate::demo::run(&args)
+        }
     }
 }
 
-fn stdout_line(line: &str) {
+pub(crate) fn stdout_line(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
 
-fn stderr_line(line: &str) {
+pub(crate) fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
@@ -215,6 +237,22 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let opts = ServeOptions {
+        listen: args.listen.clone(),
+        port: args.port,
+        grace: Some(Duration::from_secs(args.grace_period)),
+        workers: args.workers,
+    };
+    serve_config(config, &opts, |_| {})
+}
+
+/// Serves `config` until SIGINT/SIGTERM; `ready` runs once the listener is bound (after the
+/// `listening http://ADDR` line).
+pub fn serve_config(
+    config: Config,
+    opts: &ServeOptions,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -225,14 +263,8 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let opts = ServeOptions {
-        listen: args.listen.clone(),
-        port: args.port,
-        grace: Some(Duration::from_secs(args.grace_period)),
-        workers: args.workers,
-    };
     runtime.block_on(async {
-        let server = match Server::bind(config, &opts).await {
+        let server = match Server::bind(config, opts).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start");
@@ -243,6 +275,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
         let addr = server.local_addr();
         tracing::info!(%addr, "listening");
         stdout_line(&format!("listening http://{addr}"));
+        ready(addr);
         server.run(shutdown_signal()).await;
         ExitCode::SUCCESS
     })

@@ -1,4 +1,4 @@
-//! The plano gateway as a native server: `plano serve` and `plano validate`.
+//! The plano gateway as a native server: `plano serve`, `plano validate` and `plano demo`.
 //!
 //! [`server::Server`] drives plano-core's exchange driver over hyper: the upstream client
 //! ([`client`]), the state store ([`store`]: memory, or a redb file in [`file_kv`]), the
@@ -9,6 +9,8 @@
 pub mod cli;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod entropy;
 pub mod env;
 pub mod file_kv;
