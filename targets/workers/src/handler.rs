@@ -1,0 +1,135 @@
+//! The fetch event: read the client's request (up to the body limit), run the exchange, and
+//! answer with a fixed body or a `ReadableStream` pulled one transcoded upstream chunk at a
+//! time (the runtime pulls when the client can take more, so memory stays at one chunk).
+
+use futures_util::StreamExt;
+use plano_core::exchange::driver::{ClientBody, ClientRequest, Driver};
+use worker::{Context, Env, Headers, Request, Response, Result, event};
+
+use crate::clock::WorkerClock;
+use crate::entropy::WorkerEntropy;
+use crate::host::{self, Host};
+use crate::http::{FetchBody, FetchClient};
+use crate::store::Store;
+
+static CLIENT: FetchClient = FetchClient;
+static CLOCK: WorkerClock = WorkerClock;
+static ENTROPY: WorkerEntropy = WorkerEntropy;
+
+type Body = ClientBody<'static, FetchBody, Store, WorkerClock>;
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let host = match host::get(&env) {
+        Ok(h) => h,
+        Err(text) => return Response::error(text, 500),
+    };
+    // One byte over the limit tells the core the body is too large (413 in the client's shape).
+    let body = read_limited(&mut req, host.body_limit.saturating_add(1)).await;
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let url = req.url()?;
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let method = req.method().to_string();
+    let request = ClientRequest {
+        method: &method,
+        target: &target,
+        headers: &headers,
+        body: &body,
+    };
+    let resp = driver(host).handle(&request).await;
+    let out = Headers::new();
+    for (name, value) in &resp.headers {
+        if matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection" | "keep-alive"
+        ) {
+            continue;
+        }
+        // A value the runtime refuses is dropped rather than failing the response.
+        let _ = out.append(name, value);
+    }
+    let builder = Response::builder()
+        .with_status(resp.status)
+        .with_headers(out);
+    let mut body = resp.body;
+    if body.take_record().is_some() {
+        // Finished: the body is ready at once.
+        let bytes = body.next_chunk().await.unwrap_or_default();
+        return Ok(if bytes.is_empty() {
+            builder.empty()
+        } else {
+            builder.fixed(bytes)
+        });
+    }
+    let streamed = Streamed {
+        body: Some(body),
+        ctx,
+    };
+    let stream = futures_util::stream::unfold(streamed, |mut s| async move {
+        let chunk = match s.body.as_mut() {
+            Some(b) => b.next_chunk().await,
+            None => None,
+        };
+        match chunk {
+            Some(c) => Some((Ok::<Vec<u8>, worker::Error>(c), s)),
+            None => {
+                // Ended and finalized: nothing is left for `Drop` to do.
+                drop(s.body.take());
+                None
+            }
+        }
+    });
+    builder.from_stream(stream.boxed_local())
+}
+
+fn driver(host: &'static Host) -> Driver<'static, FetchClient, Store, WorkerClock, WorkerEntropy> {
+    Driver {
+        config: &host.config,
+        http: &CLIENT,
+        kv: &host.store,
+        clock: &CLOCK,
+        entropy: &ENTROPY,
+        options: host.options(),
+    }
+}
+
+/// A streamed client body. Dropped before its end (the client went away and the runtime
+/// cancelled the stream), it finalizes the exchange after the response with
+/// `ctx.wait_until`: the rate-limit estimate stays charged, nothing is saved.
+struct Streamed {
+    body: Option<Body>,
+    ctx: Context,
+}
+
+impl Drop for Streamed {
+    fn drop(&mut self) {
+        if let Some(mut body) = self.body.take() {
+            self.ctx.wait_until(async move {
+                let _ = body.abort().await;
+            });
+        }
+    }
+}
+
+/// The request body, at most `max` bytes (the rest is left unread).
+async fn read_limited(req: &mut Request, max: usize) -> Vec<u8> {
+    let Ok(mut stream) = req.stream() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        let room = max.saturating_sub(out.len());
+        out.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+        if out.len() >= max {
+            break;
+        }
+    }
+    out
+}
