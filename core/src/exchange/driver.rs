@@ -247,6 +247,17 @@ impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
             token: self.entropy.token(),
             span_id: self.entropy.span_id(),
         };
+        self.handle_with_ids(req, ids).await
+    }
+
+    /// [`Driver::handle`] with ids the host chose itself (e.g. the span id of a trace it
+    /// already started, so the exported span is the parent the upstream sees in
+    /// `traceparent`).
+    pub async fn handle_with_ids(
+        &self,
+        req: &ClientRequest<'_>,
+        ids: Ids,
+    ) -> ClientResponse<'a, H::Body, K, C> {
         let mut ex = Exchange::new(self.config, self.options, ids, self.clock.now_ms());
         let head = RequestHead {
             method: req.method,

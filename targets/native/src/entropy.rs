@@ -1,19 +1,11 @@
 //! Randomness from the operating system (`getrandom`): response-id tokens, span and trace ids,
 //! retry jitter, sampling.
 
-use std::cell::Cell;
-
 use plano_core::exchange::driver::Entropy;
 
 /// The OS random source.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OsEntropy;
-
-thread_local! {
-    /// A span id chosen by the server before it calls `Driver::handle` on this thread, handed
-    /// out by the next [`Entropy::span_id`] call (see [`OsEntropy::preset_span_id`]).
-    static PRESET_SPAN_ID: Cell<Option<[u8; 8]>> = const { Cell::new(None) };
-}
 
 impl OsEntropy {
     /// Fills `buf` with random bytes. `getrandom` fails only on platforms without an entropy
@@ -62,17 +54,6 @@ impl OsEntropy {
         let v = (u64::from_le_bytes(b) >> 11) as f64;
         v / (1u64 << 53) as f64
     }
-
-    /// Makes the next [`Entropy::span_id`] call on this thread return `id`.
-    ///
-    /// The driver draws the exchange's span id synchronously in the first poll of
-    /// `Driver::handle`, which runs on the thread that awaits it right after this call, so
-    /// the server learns the span id the core forwards upstream in `traceparent` and gives
-    /// its own span the same id. If the driver ever drew it later, the id would just be
-    /// random (the span and the forwarded parent would then differ, nothing worse).
-    pub fn preset_span_id(id: [u8; 8]) {
-        PRESET_SPAN_ID.with(|c| c.set(Some(id)));
-    }
 }
 
 impl Entropy for OsEntropy {
@@ -81,7 +62,7 @@ impl Entropy for OsEntropy {
     }
 
     fn span_id(&self) -> [u8; 8] {
-        PRESET_SPAN_ID.with(Cell::take).unwrap_or_else(Self::id8)
+        Self::id8()
     }
 
     fn jitter(&self) -> f64 {
@@ -113,12 +94,5 @@ mod tests {
         assert_ne!(a, b);
         let j = OsEntropy.jitter();
         assert!((0.0..1.0).contains(&j));
-    }
-
-    #[test]
-    fn preset_span_id_is_used_once() {
-        OsEntropy::preset_span_id([1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(OsEntropy.span_id(), [1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_ne!(OsEntropy.span_id(), [1, 2, 3, 4, 5, 6, 7, 8]);
     }
 }

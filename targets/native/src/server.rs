@@ -47,8 +47,9 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use plano_core::config::{Config, ListenerKind};
+use plano_core::exchange::driver::Entropy as _;
 use plano_core::exchange::driver::{ClientBody, ClientRequest, Driver};
-use plano_core::exchange::{ExchangeOptions, ExchangeRecord};
+use plano_core::exchange::{ExchangeOptions, ExchangeRecord, Ids};
 use plano_core::kv::now_or_never;
 use plano_core::upstream::AwsCredentials;
 use tokio::net::TcpListener;
@@ -614,12 +615,18 @@ async fn handle(
             .map(|(_, v)| *v);
         e.begin(tp, start)
     });
-    if let Some(t) = &trace {
-        if let Some(tp) = &t.inject {
-            headers.push(("traceparent", tp.as_str()));
-        }
-        OsEntropy::preset_span_id(t.span_id);
+    if let Some(t) = &trace
+        && let Some(tp) = &t.inject
+    {
+        headers.push(("traceparent", tp.as_str()));
     }
+    // The exported span is the parent the upstream sees in `traceparent`: its id is ours.
+    let ids = Ids {
+        token: OsEntropy.token(),
+        span_id: trace
+            .as_ref()
+            .map_or_else(|| OsEntropy.span_id(), |t| t.span_id),
+    };
     let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let request = ClientRequest {
         method: parts.method.as_str(),
@@ -627,7 +634,7 @@ async fn handle(
         headers: &headers,
         body: &body,
     };
-    let mut resp = app.driver.handle(&request).await;
+    let mut resp = app.driver.handle_with_ids(&request, ids).await;
     let mut builder = Response::builder().status(resp.status);
     if let Some(h) = builder.headers_mut() {
         for (name, value) in &resp.headers {
