@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 N = 400
 CASES = [
+    ("GET /v1/models (answered by the worker, no upstream call)", "/v1/models", None),
     (
         "OpenAI Chat -> OpenAI (passthrough)",
         "/v1/chat/completions",
@@ -66,16 +67,16 @@ def main():
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     headers = {"content-type": "application/json", "authorization": "Bearer x"}
     for name, path, body in CASES:
-        data = json.dumps(body)
+        method, data = ("GET", None) if body is None else ("POST", json.dumps(body))
         for _ in range(50):
-            conn.request("POST", path, data, headers)
+            conn.request(method, path, data, headers)
             r = conn.getresponse()
             r.read()
             if r.status != 200:
                 sys.exit(f"{name}: status {r.status}")
         cpu0, t0 = workerd_cpu(group), time.perf_counter()
         for _ in range(N):
-            conn.request("POST", path, data, headers)
+            conn.request(method, path, data, headers)
             conn.getresponse().read()
         cpu1, t1 = workerd_cpu(group), time.perf_counter()
         print(

@@ -12,7 +12,7 @@ impl WorkerEntropy {
     /// Fills `buf` from `crypto.getRandomValues`; should the global be missing (it never is
     /// in workerd), from `Math.random`, which is still unpredictable enough for jitter but
     /// not meant for ids.
-    fn fill(buf: &mut [u8]) {
+    pub fn fill(buf: &mut [u8]) {
         let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
             .ok()
             .and_then(|c| c.dyn_into::<web_sys::Crypto>().ok());
@@ -26,6 +26,22 @@ impl WorkerEntropy {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             let v = (js_sys::Math::random() * 256.0) as u8;
             *b = v;
+        }
+    }
+}
+
+impl WorkerEntropy {
+    /// Fresh ids and a sampling draw for a trace.
+    pub fn fresh_trace() -> crate::otlp::Fresh {
+        let mut trace_id = [0u8; 16];
+        Self::fill(&mut trace_id);
+        if trace_id == [0; 16] {
+            trace_id[15] = 1;
+        }
+        crate::otlp::Fresh {
+            trace_id,
+            span_id: WorkerEntropy.span_id(),
+            unit: WorkerEntropy.jitter(),
         }
     }
 }

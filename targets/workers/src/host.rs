@@ -39,6 +39,10 @@ pub struct Host {
     pub body_limit: usize,
     /// Responses state's largest value in this store.
     pub max_value_bytes: usize,
+    /// The OTLP/HTTP traces URL, when tracing is configured.
+    pub traces_url: Option<String>,
+    /// Percent of requests without a client `traceparent` that are traced.
+    pub sampling_percent: u32,
 }
 
 impl Host {
@@ -114,7 +118,11 @@ fn build(env: &Env) -> Result<Host, String> {
         ),
     };
     let body_limit = usize::try_from(config.gateway.body_limit).unwrap_or(usize::MAX);
+    let traces_url = crate::otlp::traces_url(&config.tracing);
+    let sampling_percent = config.tracing.sampling_percent.unwrap_or(100);
     Ok(Host {
+        traces_url,
+        sampling_percent,
         config,
         store,
         aws: aws_credentials(env),

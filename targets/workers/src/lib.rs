@@ -9,13 +9,16 @@
 //! - `host`: the config (the `PLANO_CONFIG` variable or secret, loaded once per isolate),
 //!   secrets (`$VAR` references resolve to Worker secrets and variables), AWS credentials;
 //! - `clock`, `entropy`: `Date.now()` and `crypto.getRandomValues`;
+//! - [`otlp`]: the exchange's span as OTLP/HTTP JSON, posted in `ctx.wait_until`;
 //! - `handler`: the fetch event; a streamed response is a `ReadableStream` fed one
 //!   transcoded upstream chunk at a time.
 //!
 //! Everything touching the Workers runtime is compiled for `wasm32` only; the native build
-//! of this crate is [`frame`] and its tests (what `cargo test --workspace` runs).
+//! of this crate is [`frame`] and [`otlp`] with their tests (what `cargo test --workspace`
+//! runs).
 
 pub mod frame;
+pub mod otlp;
 
 #[cfg(target_arch = "wasm32")]
 mod clock;
