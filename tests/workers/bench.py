@@ -79,6 +79,8 @@ def main():
             conn.request(method, path, data, headers)
             conn.getresponse().read()
         cpu1, t1 = workerd_cpu(group), time.perf_counter()
+        if cpu1 == 0:
+            sys.exit(f"no workerd process in process group {group}")
         print(
             f"{name}: {(cpu1 - cpu0) / N * 1000:.2f} ms workerd CPU per request, "
             f"{(t1 - t0) / N * 1000:.2f} ms wall ({N} requests)"
