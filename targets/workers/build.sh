@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Builds the worker into build/ (wrangler's [build] command): worker-build with a release
-# profile tuned for size (the wasm's gzip size is the deploy limit: 3 MB on the free plan).
+# profile tuned for size (the wasm's gzip size is the deploy limit: 3 MB on the free plan),
+# then drops the wasm's names section, which worker-build keeps for readable stack traces
+# (about 10% of the gzip size; PLANO_KEEP_WASM_NAMES=1 keeps it).
 # worker-build, wasm-bindgen, wasm-opt and esbuild are taken from PATH / WASM_BINDGEN_BIN,
 # WASM_OPT_BIN and ESBUILD_BIN when set (tests/workers/run sets them; see README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
-export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-s}"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-z}"
 export CARGO_PROFILE_RELEASE_LTO="${CARGO_PROFILE_RELEASE_LTO:-true}"
 export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-1}"
 export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-false}"
 # No `strip = true`: it removes the externref table wasm-bindgen needs
-# (cloudflare/workers-rs#1014); wasm-opt drops the names and debug sections anyway.
-exec worker-build --release "$@"
+# (cloudflare/workers-rs#1014); the names section goes below instead.
+worker-build --release "$@"
+
+wasm_opt=${WASM_OPT_BIN:-$(command -v wasm-opt || true)}
+if [ "${PLANO_KEEP_WASM_NAMES:-0}" != 1 ] && [ -n "$wasm_opt" ]; then
+  # The feature set worker-build enables (so nothing newer than workerd supports is emitted).
+  "$wasm_opt" build/index_bg.wasm -o build/index_bg.wasm --strip-debug \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+    --enable-bulk-memory --enable-multivalue --enable-reference-types \
+    --enable-exception-handling
+fi
