@@ -1,8 +1,10 @@
 //! Responses: `Message` objects to and from the internal model, with stop reasons and usage.
 
 use super::content::{Loc, Side, decode_block, encode_blocks};
+use super::response_fast;
 use super::types::{ContentBlock, MessageResponse, Nullable, WireUsage};
 use crate::ir::{self, StopReason, Usage};
+use crate::json::Slow;
 use crate::wire::{from_json, to_json};
 use crate::{Api, DecodeError, EncodeError, Losses, ResponseMeta, Str};
 
@@ -21,7 +23,13 @@ pub fn decode_response(body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
         stop_sequence,
         usage,
         rest,
-    } = from_json(body)?;
+    } = match std::str::from_utf8(body)
+        .map_err(|_| Slow)
+        .and_then(response_fast::message)
+    {
+        Ok(m) => m,
+        Err(Slow) => from_json(body)?,
+    };
     if !kind.is_empty() && kind != "message" {
         return Err(DecodeError::invalid("type", "must be `message`"));
     }

@@ -1,7 +1,10 @@
 //! [`Reader`]: a strict pull reader over JSON text for the hot event shapes.
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
 use super::write::find_special;
-use crate::Str;
+use crate::{Raw, Str};
 
 /// The input is not one the fast reader handles; decode it with serde instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +81,8 @@ impl<'a> Reader<'a> {
     /// The key of the next member of an object (consuming it and its colon), or `None` after
     /// consuming the closing `}`.
     ///
-    /// The key is the raw text between its quotes, unchecked: compare it with field names
-    /// (which need no escapes), and pass any other key to
-    /// [`skip_unknown`](Reader::skip_unknown), which leaves keys with escapes to serde.
+    /// The key is the text between its quotes; a key with escapes or control characters is
+    /// [`Slow`] (an escaped key may spell a field's name, which only serde sees).
     pub(crate) fn key(&mut self, members: &mut Members) -> Result<Option<&'a [u8]>, Slow> {
         let mut b = self.peek().ok_or(Slow)?;
         if b == b'}' {
@@ -100,7 +102,11 @@ impl<'a> Reader<'a> {
         }
         let bytes = self.text.as_bytes();
         let start = self.pos + 1;
-        let len = find_quote(bytes.get(start..).unwrap_or_default()).ok_or(Slow)?;
+        let len = find_special(bytes.get(start..).unwrap_or_default()).ok_or(Slow)?;
+        // A key with escapes (or control characters) is left to serde: it may spell a field.
+        if bytes.get(start + len) != Some(&b'"') {
+            return Err(Slow);
+        }
         let key = bytes.get(start..start + len).ok_or(Slow)?;
         self.pos = start + len + 1;
         // The colon, nearly always right after the key.
@@ -119,6 +125,63 @@ impl<'a> Reader<'a> {
             return Err(Slow);
         }
         self.skip_value().map(|_| ())
+    }
+
+    /// The key of a member that is not a field of the type being read, for types that keep
+    /// unknown members (with their value, read next): refused when it needs unescaping.
+    pub(crate) fn unknown_key(&self, key: &'a [u8]) -> Result<&'a str, Slow> {
+        if find_special(key).is_some() {
+            return Err(Slow);
+        }
+        std::str::from_utf8(key).map_err(|_| Slow)
+    }
+
+    /// Any value, kept raw as [`Raw`]. serde_json reads it (a `Raw` can only come from serde),
+    /// in place, so the text is scanned once.
+    pub(crate) fn raw(&mut self) -> Result<Raw<'a>, Slow> {
+        self.peek();
+        let rest = self.text.get(self.pos..).ok_or(Slow)?;
+        let mut de = serde_json::Deserializer::from_str(rest);
+        let value = <&RawValue>::deserialize(&mut de).map_err(|_| Slow)?;
+        // The value starts where the whitespace ended, so its length is what was read.
+        if !std::ptr::eq(value.get().as_ptr(), rest.as_ptr()) {
+            return Err(Slow);
+        }
+        self.pos += value.get().len();
+        Ok(Raw(value))
+    }
+
+    /// A value of a type the reader does not know, read by serde_json in place (so the text is
+    /// scanned once); any serde error is [`Slow`], for serde to report on the whole body.
+    pub(crate) fn serde<T: Deserialize<'a>>(&mut self) -> Result<T, Slow> {
+        let rest = self.text.get(self.pos..).ok_or(Slow)?;
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+        match values.next() {
+            Some(Ok(v)) => {
+                self.pos += values.byte_offset();
+                Ok(v)
+            }
+            _ => Err(Slow),
+        }
+    }
+
+    /// A raw value or `null` (`None`), as serde reads an `Option<Raw>`.
+    pub(crate) fn opt_raw(&mut self) -> Result<Option<Raw<'a>>, Slow> {
+        if self.null() {
+            return Ok(None);
+        }
+        self.raw().map(Some)
+    }
+
+    /// `true` or `false`.
+    pub(crate) fn boolean(&mut self) -> Result<bool, Slow> {
+        if self.literal("true") {
+            Ok(true)
+        } else if self.literal("false") {
+            Ok(false)
+        } else {
+            Err(Slow)
+        }
     }
 
     /// A string, borrowed when it has no escapes (as serde borrows it), owned otherwise.
@@ -266,10 +329,9 @@ impl<'a> Reader<'a> {
             }
             b'{' if depth < MAX_DEPTH => {
                 let mut members = self.object()?;
-                while let Some(key) = self.key(&mut members)? {
-                    if find_special(key).is_some() {
-                        return Err(Slow);
-                    }
+                // `key` refuses keys with escapes, which a skipped value may have: serde
+                // reads those.
+                while self.key(&mut members)?.is_some() {
                     self.skip(depth + 1)?;
                 }
                 Ok(())
@@ -398,12 +460,6 @@ impl Seen {
         self.0 |= bit;
         Ok(())
     }
-}
-
-/// The position of the first quote: the end of a key, unless it has escapes (which callers
-/// then find in it). Keys are short, so a plain loop.
-fn find_quote(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'"')
 }
 
 #[cfg(test)]

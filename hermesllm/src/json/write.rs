@@ -39,6 +39,85 @@ pub(crate) fn write_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(buf.get(buf.len() - len..).unwrap_or_default());
 }
 
+/// An object being written into a buffer: the opening brace is out, and a comma is due before
+/// every member but the first. Members are written as serde_json writes them.
+#[derive(Debug)]
+pub(crate) struct Object<'o> {
+    /// The buffer, for values written after [`key`](Object::key).
+    pub(crate) out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Object<'o> {
+    /// Opens an object.
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Object { out, first: true }
+    }
+
+    /// A key that needs no escaping (a field name), and its colon; the value comes next.
+    pub(crate) fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    /// A string member.
+    pub(crate) fn str(&mut self, key: &str, v: &str) {
+        self.key(key);
+        write_str(self.out, v);
+    }
+
+    /// A string member, left out when `None`.
+    pub(crate) fn opt_str(&mut self, key: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.str(key, v);
+        }
+    }
+
+    /// An integer member.
+    pub(crate) fn u64(&mut self, key: &str, v: u64) {
+        self.key(key);
+        write_u64(self.out, v);
+    }
+
+    /// A boolean member.
+    pub(crate) fn bool(&mut self, key: &str, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true".as_slice() } else { b"false" });
+    }
+
+    /// A member with a key from the input (escaped) and a value that is JSON text.
+    pub(crate) fn raw(&mut self, key: &str, v: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(b':');
+        self.out.extend_from_slice(v.as_bytes());
+    }
+
+    /// Closes the object.
+    pub(crate) fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// Appends `v` as serde_json writes an `f64` (shortest round-trip form; `null` when not
+/// finite).
+pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if serde_json::to_writer(&mut *out, &v).is_err() {
+        // Writing into a vector cannot fail.
+        out.extend_from_slice(b"null");
+    }
+}
+
 /// The position of the first byte that a JSON string cannot hold as is (`"`, `\`, a control
 /// character), eight bytes at a time: most strings on the hot paths are a few words long, too
 /// short for a SIMD search to pay off.

@@ -2,6 +2,7 @@
 
 use super::message_encode::{append, tool_call_wire};
 use super::request::extra_of;
+use super::response_write::write_response;
 use super::types::{ChatMessage, Content, StrOr, ToolCallWire};
 use crate::ir::{self, Block, StopReason, Usage};
 use crate::wire::{from_json, to_json};
@@ -355,7 +356,10 @@ pub fn encode_response(
         service_tier: service_tier.as_ref().map(Str::reborrow),
         rest,
     };
-    to_json(&wire)
+    match write_response(&wire) {
+        Some(body) => Ok(body),
+        None => to_json(&wire),
+    }
 }
 
 fn response_message<'x>(
