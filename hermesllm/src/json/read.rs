@@ -1,7 +1,6 @@
 //! [`Reader`]: a strict pull reader over JSON text for the hot event shapes.
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::write::find_special;
 use crate::{Raw, Str};
@@ -136,19 +135,14 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(key).map_err(|_| Slow)
     }
 
-    /// Any value, kept raw as [`Raw`]. serde_json reads it (a `Raw` can only come from serde),
-    /// in place, so the text is scanned once.
+    /// Any value, kept raw as [`Raw`]: checked here, then handed to serde_json as already
+    /// valid ([`Raw::trusted`]).
     pub(crate) fn raw(&mut self) -> Result<Raw<'a>, Slow> {
-        self.peek();
-        let rest = self.text.get(self.pos..).ok_or(Slow)?;
-        let mut de = serde_json::Deserializer::from_str(rest);
-        let value = <&RawValue>::deserialize(&mut de).map_err(|_| Slow)?;
-        // The value starts where the whitespace ended, so its length is what was read.
-        if !std::ptr::eq(value.get().as_ptr(), rest.as_ptr()) {
-            return Err(Slow);
+        let text = self.skip_value()?;
+        match Raw::trusted(text) {
+            Some(r) => Ok(r),
+            None => Raw::parse(text).map_err(|_| Slow),
         }
-        self.pos += value.get().len();
-        Ok(Raw(value))
     }
 
     /// A value of a type the reader does not know, read by serde_json in place (so the text is
@@ -194,7 +188,10 @@ impl<'a> Reader<'a> {
         match self.text.as_bytes().get(end) {
             Some(b'"') => Ok(Str::borrowed(self.text.get(start..end).ok_or(Slow)?)),
             Some(b'\\') => {
-                let mut s = String::with_capacity(len + 16);
+                // Room for the rest of a string of ordinary length, which saves regrowing
+                // strings with many escapes (JSON text inside a string).
+                let tail = self.text.len().saturating_sub(end).min(512);
+                let mut s = String::with_capacity(len + tail);
                 s.push_str(self.text.get(start..end).ok_or(Slow)?);
                 self.unescape(s).map(Str::from)
             }
@@ -437,6 +434,15 @@ impl<'a> Reader<'a> {
     fn rest(&self) -> &'a [u8] {
         self.text.as_bytes().get(self.pos..).unwrap_or_default()
     }
+}
+
+/// `text` as one JSON value between optional whitespace, kept raw, as
+/// `serde_json::from_str::<&RawValue>` reads it; `None` when the reader leaves it to serde.
+pub(crate) fn whole_raw(text: &str) -> Option<Raw<'_>> {
+    let mut r = Reader::new(text);
+    let value = r.skip_value().ok()?;
+    r.end().ok()?;
+    Raw::trusted(value)
 }
 
 /// The state of an object being read (whether a comma is due).

@@ -29,14 +29,14 @@ pub(super) fn request(text: &str) -> Result<ChatRequest<'_>, Slow> {
             }
             b"messages" => {
                 seen.once(1)?;
-                w.messages = array(&mut r, message)?;
+                w.messages = array(&mut r, 8, message)?;
             }
             b"tools" => {
                 seen.once(2)?;
                 w.tools = if r.null() {
                     None
                 } else {
-                    Some(array(&mut r, tool)?)
+                    Some(array(&mut r, 4, tool)?)
                 };
             }
             b"tool_choice" => {
@@ -181,7 +181,7 @@ fn message<'a>(r: &mut Reader<'a>) -> Result<ChatMessage<'a>, Slow> {
                 m.tool_calls = if r.null() {
                     None
                 } else {
-                    Some(array(r, tool_call)?)
+                    Some(array(r, 1, tool_call)?)
                 };
             }
             b"tool_call_id" => {
@@ -310,13 +310,14 @@ fn function_def<'a>(r: &mut Reader<'a>) -> Result<FunctionDef<'a>, Slow> {
     Ok(f)
 }
 
-/// An array whose items `item` reads.
+/// An array whose items `item` reads (`capacity`: the usual length).
 fn array<'a, T>(
     r: &mut Reader<'a>,
+    capacity: usize,
     item: fn(&mut Reader<'a>) -> Result<T, Slow>,
 ) -> Result<Vec<T>, Slow> {
     r.eat(b'[')?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(capacity);
     if r.peek() == Some(b']') {
         r.eat(b']')?;
         return Ok(out);
