@@ -27,6 +27,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next non-whitespace byte, without consuming it.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
         loop {
@@ -39,6 +40,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `b` (after whitespace).
+    #[inline]
     pub(crate) fn eat(&mut self, b: u8) -> Result<(), Slow> {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -49,6 +51,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `null` if it comes next.
+    #[inline]
     pub(crate) fn null(&mut self) -> bool {
         self.literal("null")
     }
@@ -64,6 +67,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Only whitespace remains.
+    #[inline]
     pub(crate) fn end(&mut self) -> Result<(), Slow> {
         match self.peek() {
             None => Ok(()),
@@ -72,6 +76,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Starts reading an object: consumes `{`.
+    #[inline]
     pub(crate) fn object(&mut self) -> Result<Members, Slow> {
         self.eat(b'{')?;
         Ok(Members { first: true })
@@ -82,6 +87,7 @@ impl<'a> Reader<'a> {
     ///
     /// The key is the text between its quotes; a key with escapes or control characters is
     /// [`Slow`] (an escaped key may spell a field's name, which only serde sees).
+    #[inline]
     pub(crate) fn key(&mut self, members: &mut Members) -> Result<Option<&'a [u8]>, Slow> {
         let mut b = self.peek().ok_or(Slow)?;
         if b == b'}' {
@@ -128,6 +134,7 @@ impl<'a> Reader<'a> {
 
     /// The key of a member that is not a field of the type being read, for types that keep
     /// unknown members (with their value, read next): refused when it needs unescaping.
+    #[inline]
     pub(crate) fn unknown_key(&self, key: &'a [u8]) -> Result<&'a str, Slow> {
         if find_special(key).is_some() {
             return Err(Slow);
@@ -137,6 +144,7 @@ impl<'a> Reader<'a> {
 
     /// Any value, kept raw as [`Raw`]: checked here, then handed to serde_json as already
     /// valid ([`Raw::trusted`]).
+    #[inline]
     pub(crate) fn raw(&mut self) -> Result<Raw<'a>, Slow> {
         let text = self.skip_value()?;
         match Raw::trusted(text) {
@@ -160,6 +168,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A raw value or `null` (`None`), as serde reads an `Option<Raw>`.
+    #[inline]
     pub(crate) fn opt_raw(&mut self) -> Result<Option<Raw<'a>>, Slow> {
         if self.null() {
             return Ok(None);
@@ -168,6 +177,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `true` or `false`.
+    #[inline]
     pub(crate) fn boolean(&mut self) -> Result<bool, Slow> {
         if self.literal("true") {
             Ok(true)
@@ -179,6 +189,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string, borrowed when it has no escapes (as serde borrows it), owned otherwise.
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Str<'a>, Slow> {
         self.eat(b'"')?;
         let start = self.pos;
@@ -271,6 +282,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string or `null`.
+    #[inline]
     pub(crate) fn opt_string(&mut self) -> Result<Option<Str<'a>>, Slow> {
         if self.null() {
             return Ok(None);
@@ -279,6 +291,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A non-negative integer written in plain digits (no sign, fraction or exponent).
+    #[inline]
     pub(crate) fn u64(&mut self) -> Result<u64, Slow> {
         self.peek();
         let rest = self.rest();
@@ -306,6 +319,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `u32` (see [`u64`](Reader::u64)).
+    #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, Slow> {
         u32::try_from(self.u64()?).map_err(|_| Slow)
     }
@@ -422,6 +436,7 @@ impl<'a> Reader<'a> {
         n
     }
 
+    #[inline]
     fn literal(&mut self, word: &str) -> bool {
         if self.peek().is_some() && self.rest().starts_with(word.as_bytes()) {
             self.pos += word.len();
@@ -431,6 +446,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn rest(&self) -> &'a [u8] {
         self.text.as_bytes().get(self.pos..).unwrap_or_default()
     }
