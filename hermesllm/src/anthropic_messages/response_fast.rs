@@ -1,66 +1,102 @@
 //! The response decoder's fast path: a `Message` whose blocks are text, tool use and thinking,
-//! read without serde's machinery or the raw-then-typed double parse of each block.
+//! read straight into the internal model, without serde's machinery, the wire types or the
+//! raw-then-typed double parse of each block.
 //!
 //! Anything else the [`Reader`] leaves to serde (other block kinds, `cache_control`, fields of
-//! other block kinds, duplicate or escaped keys, odd numbers) is decoded by serde instead
-//! ([`MessageResponse`]); for every body read here the result is what serde would have given.
+//! other block kinds, duplicate or escaped keys, odd numbers, a wrong `type`) is decoded by
+//! serde instead ([`MessageResponse`](super::types::MessageResponse)); for every body read
+//! here the result is what that path gives.
 
-use super::types::{ContentBlock, Json, MessageResponse, Nullable, WireUsage};
-use crate::Str;
+use super::response::{decode_stop, decode_usage};
+use super::types::WireUsage;
+use crate::ir::{self, Block, ToolCallKind};
 use crate::json::{Reader, Seen, Slow};
+use crate::{Api, Str};
 
 /// Reads a `Message` response, or answers [`Slow`] when serde must.
-pub(super) fn message(text: &str) -> Result<MessageResponse<'_>, Slow> {
+pub(super) fn response(text: &str) -> Result<ir::Response<'_>, Slow> {
     let mut r = Reader::new(text);
     let mut members = r.object()?;
     let mut seen = Seen::default();
-    let mut m = MessageResponse::default();
+    let mut id = Str::default();
+    let mut kind = Str::default();
+    let mut model = Str::default();
+    let mut content = Vec::new();
+    let mut stop_reason = None;
+    let mut stop_sequence = None;
+    let mut usage = None;
+    let mut rest = Vec::new();
     while let Some(key) = r.key(&mut members)? {
         match key {
             b"id" => {
                 seen.once(0)?;
-                m.id = r.string()?;
+                id = r.string()?;
             }
             b"type" => {
                 seen.once(1)?;
-                m.kind = r.string()?;
+                kind = r.string()?;
             }
             b"role" => {
                 seen.once(2)?;
-                m.role = r.string()?;
+                r.string()?;
             }
             b"model" => {
                 seen.once(3)?;
-                m.model = r.string()?;
+                model = r.string()?;
             }
             b"content" => {
                 seen.once(4)?;
-                m.content = blocks(&mut r)?;
+                content = blocks(&mut r)?;
             }
             b"stop_reason" => {
                 seen.once(5)?;
-                m.stop_reason = Nullable(r.opt_string()?);
+                stop_reason = r.opt_string()?;
             }
             b"stop_sequence" => {
                 seen.once(6)?;
-                m.stop_sequence = Nullable(r.opt_string()?);
+                stop_sequence = r.opt_string()?;
             }
             b"usage" => {
                 seen.once(7)?;
-                m.usage = if r.null() { None } else { Some(usage(&mut r)?) };
+                usage = if r.null() {
+                    None
+                } else {
+                    Some(self::usage(&mut r)?)
+                };
             }
             _ => {
                 let key = r.unknown_key(key)?;
                 let value = r.raw()?;
-                m.rest.push((Str::borrowed(key), value));
+                rest.push((Str::borrowed(key), value));
             }
         }
     }
     r.end()?;
-    Ok(m)
+    if !kind.is_empty() && kind != "message" {
+        return Err(Slow);
+    }
+    Ok(ir::Response {
+        id,
+        model,
+        created: None,
+        choices: vec![ir::Choice {
+            content,
+            stop_reason: stop_reason.map(decode_stop),
+            stop_sequence,
+            logprobs: None,
+        }],
+        usage: usage.as_ref().map(decode_usage),
+        system_fingerprint: None,
+        service_tier: None,
+        previous_response_id: None,
+        extra: ir::Extra {
+            api: (!rest.is_empty()).then_some(Api::AnthropicMessages),
+            fields: rest,
+        },
+    })
 }
 
-fn blocks<'a>(r: &mut Reader<'a>) -> Result<Vec<ContentBlock<'a>>, Slow> {
+fn blocks<'a>(r: &mut Reader<'a>) -> Result<Vec<Block<'a>>, Slow> {
     r.eat(b'[')?;
     let mut out = Vec::with_capacity(2);
     if r.peek() == Some(b']') {
@@ -81,7 +117,7 @@ fn blocks<'a>(r: &mut Reader<'a>) -> Result<Vec<ContentBlock<'a>>, Slow> {
 }
 
 /// One block, as `ContentBlock::from_raw` reads it through its flat shape.
-fn block<'a>(r: &mut Reader<'a>) -> Result<ContentBlock<'a>, Slow> {
+fn block<'a>(r: &mut Reader<'a>) -> Result<Block<'a>, Slow> {
     let mut members = r.object()?;
     let mut seen = Seen::default();
     let mut kind = None;
@@ -89,7 +125,6 @@ fn block<'a>(r: &mut Reader<'a>) -> Result<ContentBlock<'a>, Slow> {
     let mut id = None;
     let mut name = None;
     let mut input = None;
-    let mut citations = None;
     let mut thinking = None;
     let mut signature = None;
     let mut data = None;
@@ -117,7 +152,8 @@ fn block<'a>(r: &mut Reader<'a>) -> Result<ContentBlock<'a>, Slow> {
             }
             b"citations" => {
                 seen.once(5)?;
-                citations = r.opt_raw()?;
+                // Checked, but not kept: the internal model has no citations.
+                r.opt_raw()?;
             }
             b"thinking" => {
                 seen.once(6)?;
@@ -137,25 +173,30 @@ fn block<'a>(r: &mut Reader<'a>) -> Result<ContentBlock<'a>, Slow> {
             _ => r.skip_unknown(key)?,
         }
     }
+    // As `ContentBlock::from_raw` and then `decode_block` make them.
     let kind = kind.ok_or(Slow)?;
     Ok(match kind.as_str() {
-        "text" => ContentBlock::Text {
+        "text" => Block::Text {
             text: text.ok_or(Slow)?,
-            citations,
-            cache_control: None,
         },
-        "tool_use" => ContentBlock::ToolUse {
+        "tool_use" => Block::ToolCall {
             id: id.ok_or(Slow)?,
             name: name.ok_or(Slow)?,
-            input: Json::Raw(input.ok_or(Slow)?),
-            cache_control: None,
+            arguments: Str::borrowed(input.ok_or(Slow)?.get()),
+            kind: ToolCallKind::Function,
         },
-        "thinking" => ContentBlock::Thinking {
-            thinking: thinking.ok_or(Slow)?,
-            signature: signature.unwrap_or_default(),
-        },
-        "redacted_thinking" => ContentBlock::RedactedThinking {
+        "thinking" => {
+            let signature = signature.unwrap_or_default();
+            Block::Thinking {
+                text: thinking.ok_or(Slow)?,
+                signature: (!signature.is_empty()).then_some(signature),
+                id: None,
+                origin: Api::AnthropicMessages,
+            }
+        }
+        "redacted_thinking" => Block::RedactedThinking {
             data: data.ok_or(Slow)?,
+            origin: Api::AnthropicMessages,
         },
         _ => return Err(Slow),
     })
@@ -211,6 +252,8 @@ fn usage<'a>(r: &mut Reader<'a>) -> Result<WireUsage<'a>, Slow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anthropic_messages::response::decode_wire;
+    use crate::anthropic_messages::types::MessageResponse;
 
     /// Responses as Anthropic sends them, and some odder ones.
     const SEEDS: &[&str] = &[
@@ -221,13 +264,16 @@ mod tests {
         r#"{"content":[{"type":"thinking","thinking":"","signature":null},{"text":"t","type":"text","id":"i","name":null,"input":null}]}"#,
     ];
 
-    /// Every body the fast path accepts decodes to the same wire value with serde.
+    /// Every body the fast path accepts decodes to the same response through serde.
     fn assert_agrees(text: &str) -> bool {
-        let Ok(fast) = message(text) else {
+        let Ok(fast) = response(text) else {
             return false;
         };
-        let serde: MessageResponse<'_> = serde_json::from_str(text)
+        let wire: MessageResponse<'_> = serde_json::from_str(text)
             .unwrap_or_else(|e| panic!("fast path accepted what serde refuses ({e}): {text}"));
+        let serde = decode_wire(wire).unwrap_or_else(|e| {
+            panic!("fast path accepted what the decoder refuses ({e}): {text}")
+        });
         assert_eq!(fast, serde, "{text}");
         true
     }
@@ -286,8 +332,9 @@ mod tests {
             r#"{"usage":{"input_tokens":1.0}}"#,
             r#"{"usage":{"input_tokens":null}}"#,
             r#"{"content":[{"type":"text","text":"\ud800"}]}"#,
+            r#"{"type":"msg","content":[]}"#,
         ] {
-            assert!(message(text).is_err(), "{text}");
+            assert!(response(text).is_err(), "{text}");
         }
     }
 }

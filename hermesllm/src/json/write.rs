@@ -7,6 +7,14 @@
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
+    write_str_contents(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as in [`write_str`], without the quotes (escaping pieces one after the
+/// other escapes their concatenation).
+#[inline]
+pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let mut rest = s.as_bytes();
     while let Some(pos) = find_special(rest) {
         let Some((plain, tail)) = rest.split_at_checked(pos) else {
@@ -20,7 +28,6 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         rest = tail;
     }
     out.extend_from_slice(rest);
-    out.push(b'"');
 }
 
 /// Appends `n` in decimal.
