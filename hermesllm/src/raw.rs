@@ -135,5 +135,10 @@ mod tests {
         let raw = Raw::trusted(text).unwrap();
         assert!(std::ptr::eq(raw.get(), text));
         assert_eq!(serde_json::to_string(&raw).unwrap(), text);
+        // Not parsed: the caller vouches for the text (and serde_json's protocol still works).
+        assert_eq!(
+            Raw::trusted("{not json").map(|r| r.get()),
+            Some("{not json")
+        );
     }
 }
