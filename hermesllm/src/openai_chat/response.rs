@@ -275,8 +275,8 @@ fn response_tool_call(c: ToolCallWire<'_>) -> Block<'_> {
 /// returned as the de-facto `reasoning_content` field (its signature is dropped and
 /// recorded). Missing id, model and creation time come from `meta`.
 ///
-/// The body is written directly ([`response_write`](super::response_write)), byte for byte
-/// what serde_json writes for the [`ChatResponse`] wire type.
+/// The body is written directly, byte for byte what serde_json writes for the
+/// `ChatResponse` wire type.
 ///
 /// # Errors
 /// Never in practice.
