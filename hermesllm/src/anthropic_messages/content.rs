@@ -486,8 +486,12 @@ fn tool_input<'r>(
     if args.trim().is_empty() {
         return Json::Fixed(Fixed::EmptyObject);
     }
-    match serde_json::from_str::<&RawValue>(args) {
-        Ok(r) if r.get().starts_with('{') => Json::Raw(crate::Raw(r)),
+    let raw = match crate::json::whole_raw(args) {
+        Some(r) => Ok(r),
+        None => serde_json::from_str::<&RawValue>(args).map(crate::Raw),
+    };
+    match raw {
+        Ok(r) if r.get().starts_with('{') => Json::Raw(r),
         // A model can emit truncated or non-object arguments (OpenAI streams cut at
         // max_tokens); Anthropic only takes an object.
         _ => {

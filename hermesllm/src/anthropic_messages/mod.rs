@@ -30,9 +30,11 @@ mod error;
 mod options;
 mod request;
 mod response;
+mod response_fast;
 mod stream;
 mod stream_encode;
 pub mod types;
+mod write;
 
 pub use error::{decode_error, encode_error, error_kind, error_type, status};
 pub use request::{DEFAULT_MAX_TOKENS, decode_request, encode_request};

@@ -11,8 +11,9 @@ use super::options::{
 use super::types::{
     Content, ContentBlock, Message, MessagesRequest, Metadata, OutputConfig, ThinkingConfig,
 };
+use super::write::write_request;
 use crate::ir::{self, Block, Role};
-use crate::wire::{from_json, to_json};
+use crate::wire::from_json;
 use crate::{Api, DecodeError, EncodeError, Losses, RequestMeta, Str};
 
 /// What Anthropic requires when the source gives no `max_tokens`.
@@ -303,7 +304,9 @@ pub fn encode_request(req: &ir::Request<'_>, losses: &mut Losses) -> Result<Vec<
         stream: stream.then_some(true),
         rest,
     };
-    to_json(&wire)
+    let mut out = Vec::with_capacity(4096);
+    write_request(&wire, &mut out);
+    Ok(out)
 }
 
 /// Thinking, `max_tokens` and sampling, settled together: Anthropic requires the thinking

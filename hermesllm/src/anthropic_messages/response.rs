@@ -1,6 +1,7 @@
 //! Responses: `Message` objects to and from the internal model, with stop reasons and usage.
 
 use super::content::{Loc, Side, decode_block, encode_blocks};
+use super::response_fast;
 use super::types::{ContentBlock, MessageResponse, Nullable, WireUsage};
 use crate::ir::{self, StopReason, Usage};
 use crate::wire::{from_json, to_json};
@@ -11,6 +12,16 @@ use crate::{Api, DecodeError, EncodeError, Losses, ResponseMeta, Str};
 /// # Errors
 /// Malformed JSON, a `type` other than `message`, malformed content blocks.
 pub fn decode_response(body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
+    if let Ok(text) = std::str::from_utf8(body)
+        && let Ok(r) = response_fast::response(text)
+    {
+        return Ok(r);
+    }
+    decode_wire(from_json(body)?)
+}
+
+/// The internal model of a decoded `Message`.
+pub(super) fn decode_wire(w: MessageResponse<'_>) -> Result<ir::Response<'_>, DecodeError> {
     let MessageResponse {
         id,
         kind,
@@ -21,7 +32,7 @@ pub fn decode_response(body: &[u8]) -> Result<ir::Response<'_>, DecodeError> {
         stop_sequence,
         usage,
         rest,
-    } = from_json(body)?;
+    } = w;
     if !kind.is_empty() && kind != "message" {
         return Err(DecodeError::invalid("type", "must be `message`"));
     }

@@ -10,5 +10,5 @@
 mod read;
 mod write;
 
-pub(crate) use read::{Reader, Seen, Slow};
-pub(crate) use write::{write_str, write_u64};
+pub(crate) use read::{Reader, Seen, Slow, whole_raw};
+pub(crate) use write::{Object, write_f64, write_str, write_str_contents, write_u64};

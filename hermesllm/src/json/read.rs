@@ -1,7 +1,9 @@
 //! [`Reader`]: a strict pull reader over JSON text for the hot event shapes.
 
+use serde::Deserialize;
+
 use super::write::find_special;
-use crate::Str;
+use crate::{Raw, Str};
 
 /// The input is not one the fast reader handles; decode it with serde instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +27,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next non-whitespace byte, without consuming it.
+    #[inline]
     pub(crate) fn peek(&mut self) -> Option<u8> {
         let bytes = self.text.as_bytes();
         loop {
@@ -37,6 +40,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `b` (after whitespace).
+    #[inline]
     pub(crate) fn eat(&mut self, b: u8) -> Result<(), Slow> {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -47,6 +51,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Consumes `null` if it comes next.
+    #[inline]
     pub(crate) fn null(&mut self) -> bool {
         self.literal("null")
     }
@@ -62,6 +67,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Only whitespace remains.
+    #[inline]
     pub(crate) fn end(&mut self) -> Result<(), Slow> {
         match self.peek() {
             None => Ok(()),
@@ -70,6 +76,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Starts reading an object: consumes `{`.
+    #[inline]
     pub(crate) fn object(&mut self) -> Result<Members, Slow> {
         self.eat(b'{')?;
         Ok(Members { first: true })
@@ -78,9 +85,9 @@ impl<'a> Reader<'a> {
     /// The key of the next member of an object (consuming it and its colon), or `None` after
     /// consuming the closing `}`.
     ///
-    /// The key is the raw text between its quotes, unchecked: compare it with field names
-    /// (which need no escapes), and pass any other key to
-    /// [`skip_unknown`](Reader::skip_unknown), which leaves keys with escapes to serde.
+    /// The key is the text between its quotes; a key with escapes or control characters is
+    /// [`Slow`] (an escaped key may spell a field's name, which only serde sees).
+    #[inline]
     pub(crate) fn key(&mut self, members: &mut Members) -> Result<Option<&'a [u8]>, Slow> {
         let mut b = self.peek().ok_or(Slow)?;
         if b == b'}' {
@@ -100,7 +107,11 @@ impl<'a> Reader<'a> {
         }
         let bytes = self.text.as_bytes();
         let start = self.pos + 1;
-        let len = find_quote(bytes.get(start..).unwrap_or_default()).ok_or(Slow)?;
+        let len = find_special(bytes.get(start..).unwrap_or_default()).ok_or(Slow)?;
+        // A key with escapes (or control characters) is left to serde: it may spell a field.
+        if bytes.get(start + len) != Some(&b'"') {
+            return Err(Slow);
+        }
         let key = bytes.get(start..start + len).ok_or(Slow)?;
         self.pos = start + len + 1;
         // The colon, nearly always right after the key.
@@ -121,7 +132,64 @@ impl<'a> Reader<'a> {
         self.skip_value().map(|_| ())
     }
 
+    /// The key of a member that is not a field of the type being read, for types that keep
+    /// unknown members (with their value, read next): refused when it needs unescaping.
+    #[inline]
+    pub(crate) fn unknown_key(&self, key: &'a [u8]) -> Result<&'a str, Slow> {
+        if find_special(key).is_some() {
+            return Err(Slow);
+        }
+        std::str::from_utf8(key).map_err(|_| Slow)
+    }
+
+    /// Any value, kept raw as [`Raw`]: checked here, then handed to serde_json as already
+    /// valid ([`Raw::trusted`]).
+    #[inline]
+    pub(crate) fn raw(&mut self) -> Result<Raw<'a>, Slow> {
+        let text = self.skip_value()?;
+        match Raw::trusted(text) {
+            Some(r) => Ok(r),
+            None => Raw::parse(text).map_err(|_| Slow),
+        }
+    }
+
+    /// A value of a type the reader does not know, read by serde_json in place (so the text is
+    /// scanned once); any serde error is [`Slow`], for serde to report on the whole body.
+    pub(crate) fn serde<T: Deserialize<'a>>(&mut self) -> Result<T, Slow> {
+        let rest = self.text.get(self.pos..).ok_or(Slow)?;
+        let mut values = serde_json::Deserializer::from_str(rest).into_iter::<T>();
+        match values.next() {
+            Some(Ok(v)) => {
+                self.pos += values.byte_offset();
+                Ok(v)
+            }
+            _ => Err(Slow),
+        }
+    }
+
+    /// A raw value or `null` (`None`), as serde reads an `Option<Raw>`.
+    #[inline]
+    pub(crate) fn opt_raw(&mut self) -> Result<Option<Raw<'a>>, Slow> {
+        if self.null() {
+            return Ok(None);
+        }
+        self.raw().map(Some)
+    }
+
+    /// `true` or `false`.
+    #[inline]
+    pub(crate) fn boolean(&mut self) -> Result<bool, Slow> {
+        if self.literal("true") {
+            Ok(true)
+        } else if self.literal("false") {
+            Ok(false)
+        } else {
+            Err(Slow)
+        }
+    }
+
     /// A string, borrowed when it has no escapes (as serde borrows it), owned otherwise.
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Str<'a>, Slow> {
         self.eat(b'"')?;
         let start = self.pos;
@@ -131,7 +199,10 @@ impl<'a> Reader<'a> {
         match self.text.as_bytes().get(end) {
             Some(b'"') => Ok(Str::borrowed(self.text.get(start..end).ok_or(Slow)?)),
             Some(b'\\') => {
-                let mut s = String::with_capacity(len + 16);
+                // Room for the rest of a string of ordinary length, which saves regrowing
+                // strings with many escapes (JSON text inside a string).
+                let tail = self.text.len().saturating_sub(end).min(512);
+                let mut s = String::with_capacity(len + tail);
                 s.push_str(self.text.get(start..end).ok_or(Slow)?);
                 self.unescape(s).map(Str::from)
             }
@@ -211,6 +282,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string or `null`.
+    #[inline]
     pub(crate) fn opt_string(&mut self) -> Result<Option<Str<'a>>, Slow> {
         if self.null() {
             return Ok(None);
@@ -219,6 +291,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A non-negative integer written in plain digits (no sign, fraction or exponent).
+    #[inline]
     pub(crate) fn u64(&mut self) -> Result<u64, Slow> {
         self.peek();
         let rest = self.rest();
@@ -246,6 +319,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A `u32` (see [`u64`](Reader::u64)).
+    #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, Slow> {
         u32::try_from(self.u64()?).map_err(|_| Slow)
     }
@@ -266,10 +340,9 @@ impl<'a> Reader<'a> {
             }
             b'{' if depth < MAX_DEPTH => {
                 let mut members = self.object()?;
-                while let Some(key) = self.key(&mut members)? {
-                    if find_special(key).is_some() {
-                        return Err(Slow);
-                    }
+                // `key` refuses keys with escapes, which a skipped value may have: serde
+                // reads those.
+                while self.key(&mut members)?.is_some() {
                     self.skip(depth + 1)?;
                 }
                 Ok(())
@@ -363,6 +436,7 @@ impl<'a> Reader<'a> {
         n
     }
 
+    #[inline]
     fn literal(&mut self, word: &str) -> bool {
         if self.peek().is_some() && self.rest().starts_with(word.as_bytes()) {
             self.pos += word.len();
@@ -372,9 +446,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     fn rest(&self) -> &'a [u8] {
         self.text.as_bytes().get(self.pos..).unwrap_or_default()
     }
+}
+
+/// `text` as one JSON value between optional whitespace, kept raw, as
+/// `serde_json::from_str::<&RawValue>` reads it; `None` when the reader leaves it to serde.
+pub(crate) fn whole_raw(text: &str) -> Option<Raw<'_>> {
+    let mut r = Reader::new(text);
+    let value = r.skip_value().ok()?;
+    r.end().ok()?;
+    Raw::trusted(value)
 }
 
 /// The state of an object being read (whether a comma is due).
@@ -398,12 +482,6 @@ impl Seen {
         self.0 |= bit;
         Ok(())
     }
-}
-
-/// The position of the first quote: the end of a key, unless it has escapes (which callers
-/// then find in it). Keys are short, so a plain loop.
-fn find_quote(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'"')
 }
 
 #[cfg(test)]

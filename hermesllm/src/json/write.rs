@@ -3,9 +3,18 @@
 /// Appends `s` as a JSON string escaped exactly as serde_json escapes it: `"` and `\`, and the
 /// control characters (`\b \f \n \r \t`, `\u00xx` for the others); everything else, DEL and
 /// non-ASCII included, is copied as is.
+#[inline]
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
+    write_str_contents(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as in [`write_str`], without the quotes (escaping pieces one after the
+/// other escapes their concatenation).
+#[inline]
+pub(crate) fn write_str_contents(out: &mut Vec<u8>, s: &str) {
     let mut rest = s.as_bytes();
     while let Some(pos) = find_special(rest) {
         let Some((plain, tail)) = rest.split_at_checked(pos) else {
@@ -19,10 +28,10 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         rest = tail;
     }
     out.extend_from_slice(rest);
-    out.push(b'"');
 }
 
 /// Appends `n` in decimal.
+#[inline]
 pub(crate) fn write_u64(out: &mut Vec<u8>, n: u64) {
     let mut buf = [0u8; 20];
     let mut n = n;
@@ -39,9 +48,97 @@ pub(crate) fn write_u64(out: &mut Vec<u8>, n: u64) {
     out.extend_from_slice(buf.get(buf.len() - len..).unwrap_or_default());
 }
 
+/// An object being written into a buffer: the opening brace is out, and a comma is due before
+/// every member but the first. Members are written as serde_json writes them.
+#[derive(Debug)]
+pub(crate) struct Object<'o> {
+    /// The buffer, for values written after [`key`](Object::key).
+    pub(crate) out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Object<'o> {
+    /// Opens an object.
+    #[inline]
+    pub(crate) fn new(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Object { out, first: true }
+    }
+
+    /// A key that needs no escaping (a field name), and its colon; the value comes next.
+    #[inline]
+    pub(crate) fn key(&mut self, key: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    /// A string member.
+    #[inline]
+    pub(crate) fn str(&mut self, key: &str, v: &str) {
+        self.key(key);
+        write_str(self.out, v);
+    }
+
+    /// A string member, left out when `None`.
+    #[inline]
+    pub(crate) fn opt_str(&mut self, key: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.str(key, v);
+        }
+    }
+
+    /// An integer member.
+    #[inline]
+    pub(crate) fn u64(&mut self, key: &str, v: u64) {
+        self.key(key);
+        write_u64(self.out, v);
+    }
+
+    /// A boolean member.
+    #[inline]
+    pub(crate) fn bool(&mut self, key: &str, v: bool) {
+        self.key(key);
+        self.out
+            .extend_from_slice(if v { b"true".as_slice() } else { b"false" });
+    }
+
+    /// A member with a key from the input (escaped) and a value that is JSON text.
+    #[inline]
+    pub(crate) fn raw(&mut self, key: &str, v: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(b':');
+        self.out.extend_from_slice(v.as_bytes());
+    }
+
+    /// Closes the object.
+    #[inline]
+    pub(crate) fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// Appends `v` as serde_json writes an `f64` (shortest round-trip form; `null` when not
+/// finite).
+pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
+    if serde_json::to_writer(&mut *out, &v).is_err() {
+        // Writing into a vector cannot fail.
+        out.extend_from_slice(b"null");
+    }
+}
+
 /// The position of the first byte that a JSON string cannot hold as is (`"`, `\`, a control
 /// character), eight bytes at a time: most strings on the hot paths are a few words long, too
 /// short for a SIMD search to pay off.
+#[inline]
 pub(super) fn find_special(bytes: &[u8]) -> Option<usize> {
     let mut skipped = 0;
     let mut rest = bytes;
@@ -65,6 +162,7 @@ pub(super) fn find_special(bytes: &[u8]) -> Option<usize> {
 /// A mask with the high bit of each byte of `x` (little-endian) that is a quote, a backslash
 /// or a control character set. A byte above a matching one may be flagged too (a borrow runs
 /// upwards), but the lowest flagged byte always matches, and that is the only one read.
+#[inline]
 fn special_mask(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -77,10 +175,12 @@ fn special_mask(x: u64) -> u64 {
 }
 
 /// The index of the lowest byte flagged in a non-zero mask.
+#[inline]
 fn first_byte(mask: u64) -> usize {
     (mask.trailing_zeros() / 8) as usize
 }
 
+#[inline]
 fn escape(out: &mut Vec<u8>, b: u8) {
     let short = match b {
         b'"' => b'"',

@@ -2,9 +2,11 @@
 
 use std::borrow::Cow;
 
+use super::request_fast;
 use super::tools::{decode_function_call_choice, decode_tool, decode_tool_choice};
 use super::types::{ChatMessage, ChatRequest, Content, Part, ResponseFormatWire, StrOr};
 use crate::ir::{self, Block, MediaSource, Role};
+use crate::json::Slow;
 use crate::wire::from_json;
 use crate::{Api, DecodeError, Raw, RequestMeta, Str};
 
@@ -26,7 +28,13 @@ pub fn decode_request<'a>(
     body: &'a [u8],
     meta: &RequestMeta<'a>,
 ) -> Result<ir::Request<'a>, DecodeError> {
-    let w: ChatRequest<'a> = from_json(body)?;
+    let w: ChatRequest<'a> = match std::str::from_utf8(body)
+        .map_err(|_| Slow)
+        .and_then(request_fast::request)
+    {
+        Ok(w) => w,
+        Err(Slow) => from_json(body)?,
+    };
     let ChatRequest {
         model,
         messages,

@@ -1,10 +1,16 @@
 //! The response object (`chat.completion`), usage and finish reasons, both ways.
 
+#[cfg(test)]
 use super::message_encode::{append, tool_call_wire};
 use super::request::extra_of;
-use super::types::{ChatMessage, Content, StrOr, ToolCallWire};
+use super::response_write::write_response;
+#[cfg(test)]
+use super::types::Content;
+use super::types::{ChatMessage, StrOr, ToolCallWire};
 use crate::ir::{self, Block, StopReason, Usage};
-use crate::wire::{from_json, to_json};
+use crate::wire::from_json;
+#[cfg(test)]
+use crate::wire::to_json;
 use crate::{Api, DecodeError, EncodeError, Losses, Raw, ResponseMeta, Str, open_object};
 
 open_object! {
@@ -269,9 +275,23 @@ fn response_tool_call(c: ToolCallWire<'_>) -> Block<'_> {
 /// returned as the de-facto `reasoning_content` field (its signature is dropped and
 /// recorded). Missing id, model and creation time come from `meta`.
 ///
+/// The body is written directly, byte for byte what serde_json writes for the
+/// `ChatResponse` wire type.
+///
 /// # Errors
-/// Never in practice (serialization of the wire types cannot fail).
+/// Never in practice.
 pub fn encode_response(
+    resp: &ir::Response<'_>,
+    meta: &ResponseMeta<'_>,
+    losses: &mut Losses,
+) -> Result<Vec<u8>, EncodeError> {
+    Ok(write_response(resp, meta, losses))
+}
+
+/// [`encode_response`] through the wire types and serde: the reference the direct writer is
+/// tested against.
+#[cfg(test)]
+pub(super) fn encode_response_wire(
     resp: &ir::Response<'_>,
     meta: &ResponseMeta<'_>,
     losses: &mut Losses,
@@ -358,6 +378,7 @@ pub fn encode_response(
     to_json(&wire)
 }
 
+#[cfg(test)]
 fn response_message<'x>(
     k: usize,
     content: &'x [Block<'_>],
