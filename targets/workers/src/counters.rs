@@ -51,7 +51,8 @@ impl DurableObject for PlanoCounters {
             },
             Op::Put => {
                 let body = req.bytes().await?;
-                self.write(&frame::encode(&body, frame::expiry(now, ttl)), ttl)
+                let alarm = ttl.map_or(Alarm::Clear, Alarm::At);
+                self.write(&frame::encode(&body, frame::expiry(now, ttl)), alarm)
                     .await?;
                 Response::empty()
             }
@@ -69,7 +70,12 @@ impl DurableObject for PlanoCounters {
                 match frame::increment(current.as_deref(), delta, ttl, now) {
                     Ok((n, f)) => {
                         // A live counter keeps its alarm; a fresh one gets the new expiry's.
-                        self.write(&f, if fresh { ttl } else { None }).await?;
+                        let alarm = match ttl {
+                            _ if !fresh => Alarm::Keep,
+                            Some(t) => Alarm::At(t),
+                            None => Alarm::Clear,
+                        };
+                        self.write(&f, alarm).await?;
                         Response::ok(n.to_string())
                     }
                     Err(IncrementError::NotACounter) => Response::error("not a counter", 409),
@@ -94,15 +100,30 @@ impl PlanoCounters {
         Ok(Some(js_sys::Uint8Array::new(&value).to_vec()))
     }
 
-    async fn write(&self, framed: &[u8], ttl: Option<u32>) -> Result<()> {
+    async fn write(&self, framed: &[u8], alarm: Alarm) -> Result<()> {
         let storage = self.state.storage();
         let array: JsValue = js_sys::Uint8Array::from(framed).into();
         storage.put_raw(VALUE, array).await?;
-        if let Some(t) = ttl {
-            storage.set_alarm(Duration::from_secs(u64::from(t))).await?;
+        match alarm {
+            // One alarm per object: setting it replaces an earlier one.
+            Alarm::At(t) => storage.set_alarm(Duration::from_secs(u64::from(t))).await?,
+            // A value without expiry must not be deleted by an earlier value's alarm.
+            Alarm::Clear => storage.delete_alarm().await?,
+            Alarm::Keep => {}
         }
         Ok(())
     }
+}
+
+/// What a write does to the object's alarm.
+#[derive(Debug, Clone, Copy)]
+enum Alarm {
+    /// Delete the storage after this many seconds.
+    At(u32),
+    /// No expiry: cancel any alarm.
+    Clear,
+    /// Leave the alarm as it is (a live counter keeps its window's expiry).
+    Keep,
 }
 
 fn header_num<T: std::str::FromStr>(req: &Request, name: &str) -> Option<T> {
