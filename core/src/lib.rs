@@ -38,6 +38,7 @@ pub mod kv;
 pub mod ratelimit;
 pub mod retry;
 pub mod route;
+pub mod routing;
 pub mod state;
 pub mod telemetry;
 pub mod time;

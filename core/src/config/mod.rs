@@ -40,7 +40,7 @@ pub use enums::{
 };
 pub use model::{
     Alias, Config, DEFAULT_BODY_LIMIT, Gateway, HostStates, Listener, Provider, RateLimit,
-    SelectorValue, StateTarget, Timeouts, Tracing, Version,
+    RoutePreference, Routing, SelectorValue, StateTarget, Timeouts, Tracing, Version,
 };
 pub use secret::{PlaceholderSecrets, Secret, SecretError, SecretLookup, resolve};
 

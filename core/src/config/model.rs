@@ -32,6 +32,8 @@ pub struct Config {
     pub tracing: Tracing,
     /// This gateway's own settings.
     pub gateway: Gateway,
+    /// Preference-based routing (off when it has no preferences or no router model).
+    pub routing: Routing,
     /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -143,6 +145,9 @@ pub struct Provider {
     pub headers: Vec<(String, Secret)>,
     /// The model used when a request names none.
     pub default: bool,
+    /// Deprecated (v0.3) routes declared under the provider: (name, description); they
+    /// join [`Routing::preferences`] with this provider as their only model.
+    pub inline_routes: Vec<(String, String)>,
     /// Where it was defined.
     pub pos: Pos,
 }
@@ -334,6 +339,68 @@ impl StateTarget {
             StateTarget::SpinKv { .. } => StateBackend::SpinKv,
             StateTarget::Dynamodb { .. } => StateBackend::Dynamodb,
             StateTarget::SharedData => StateBackend::SharedData,
+        }
+    }
+}
+
+/// Preference-based routing: the operator's routes, the router model that picks one, how
+/// the chosen route's models are ranked, and how long a session stays pinned.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Routing {
+    /// Routes, from top-level `routing_preferences` and the deprecated per-provider form.
+    pub preferences: Vec<RoutePreference>,
+    /// The model that picks the route (`overrides.llm_routing_model`, else the legacy
+    /// `routing.model`, else `Arch-Router`); `None` when no provider serves it (routing is
+    /// then off, with a warning).
+    pub router_model: Option<String>,
+    /// Token budget of the conversation sent to the router
+    /// (`overrides.llm_routing_model_context_length`, default 2048).
+    pub router_context_tokens: u64,
+    /// How long a session pin (`x-model-affinity`) lives (`routing.session_ttl_seconds`,
+    /// default 600 s).
+    pub session_ttl: Duration,
+    /// Header whose value scopes session pins per tenant (`routing.session_cache.tenant_header`).
+    pub tenant_header: Option<String>,
+    /// Static prices per million tokens by model (`model_metrics_sources`, `provider: static`).
+    pub costs: Vec<(String, f64)>,
+    /// Static latencies in ms by model (`model_metrics_sources`, `provider: static`).
+    pub latencies: Vec<(String, f64)>,
+}
+
+impl Routing {
+    /// Whether config-level routing is on (preferences and a router).
+    pub fn is_active(&self) -> bool {
+        self.router_model.is_some() && !self.preferences.is_empty()
+    }
+}
+
+/// One route: a task category in plain language and its candidate models.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RoutePreference {
+    /// The route name the router answers with.
+    pub name: String,
+    /// What requests it matches, for the router.
+    pub description: String,
+    /// Candidate models, best first (as a client would name them).
+    pub models: Vec<String>,
+    /// How candidates are reordered.
+    pub prefer: super::enums::Prefer,
+}
+
+impl RoutePreference {
+    /// A route with config-order ranking.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        models: Vec<String>,
+    ) -> Self {
+        RoutePreference {
+            name: name.into(),
+            description: description.into(),
+            models,
+            prefer: super::enums::Prefer::None,
         }
     }
 }

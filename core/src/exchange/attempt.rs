@@ -31,6 +31,23 @@ impl Exchange<'_> {
         if !matches!(self.phase, Phase::New | Phase::Retrying) {
             return self.respond_internal("next_request called out of order");
         }
+        if let Some(p) = self.pending_route.take() {
+            // The router call is done (or failed): the request goes on, routed.
+            // Boxed: `generate_resolved` ends in `next_request` (a routed request allocates
+            // this one future).
+            let p = *p;
+            return Box::pin(self.generate_resolved(
+                kv,
+                p.generate,
+                p.headers,
+                p.body,
+                p.model,
+                p.hint,
+                p.decide_only,
+                now_ms,
+            ))
+            .await;
+        }
         loop {
             let Some(g) = self.generation.as_mut() else {
                 return self.respond_internal("no request to send");
@@ -152,6 +169,9 @@ impl Exchange<'_> {
         if self.forward {
             return self.forward_head(status);
         }
+        if self.phase == Phase::RouteSent {
+            return self.route_head(status);
+        }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
             (self.phase, self.sent.as_mut(), self.generation.as_ref())
@@ -246,6 +266,9 @@ impl Exchange<'_> {
         now_ms: u64,
         jitter: f64,
     ) -> Next {
+        if self.routing_in_flight() {
+            return self.route_failed(now_ms);
+        }
         let expected = match failure {
             AttemptFailure::ErrorBody(_) => self.phase == Phase::ReadError,
             AttemptFailure::BodyIncomplete => self.phase == Phase::ReadBody,

@@ -94,6 +94,7 @@ mod record;
 mod reply;
 mod request;
 mod response;
+mod routed;
 mod stored;
 mod writeback;
 

@@ -47,6 +47,12 @@ pub struct Exchange<'c> {
     pub(super) produced: bool,
     /// The request in flight is a forwarded `GET`/`DELETE` of a stored response.
     pub(super) forward: bool,
+    /// A generate request parked while its router call is out.
+    pub(super) pending_route: Option<Box<super::routed::PendingRoute>>,
+    /// The routing decision, when the request was routed.
+    pub(super) decision: Option<crate::routing::Decision>,
+    /// The session pin's store key (`x-model-affinity`).
+    pub(super) pin_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +65,12 @@ pub(super) enum Phase {
     Streaming,
     /// Waiting for `next_request` after [`Next::Retry`].
     Retrying,
+    /// The router call is out: waiting for its head or failure.
+    RouteSent,
+    /// Reading the router's answer.
+    RouteBody,
+    /// Reading the router's error body.
+    RouteError,
     Done,
 }
 
@@ -174,6 +186,9 @@ impl<'c> Exchange<'c> {
             forward: false,
             last_send_ms: start_ms,
             server: None,
+            pending_route: None,
+            decision: None,
+            pin_key: None,
         }
     }
 

@@ -154,8 +154,9 @@ pub(crate) fn validate(
     let listeners = listeners::listeners(raw, &ids, &mut cx);
     let aliases = references::aliases(raw, &providers, &mut cx);
     let rate_limits = references::rate_limits(raw, &providers, &mut cx);
-    references::routing_preferences(raw, &providers, &mut cx);
+    let preferences = references::routing_preferences(raw, &providers, &mut cx);
     routing::routing_sections(raw, &mut cx);
+    let routing = routing::routing(raw, &providers, &aliases, preferences, &mut cx);
     let tracing = telemetry::tracing(raw, &mut cx);
     let gateway = gateway::gateway(raw, &mut cx);
 
@@ -170,6 +171,7 @@ pub(crate) fn validate(
         rate_limits,
         tracing,
         gateway,
+        routing,
         warnings: Vec::new(),
     })
 }
