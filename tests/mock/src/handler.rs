@@ -249,6 +249,12 @@ async fn answer(
     let probe: Probe<'_> = serde_json::from_slice(request.body).map_err(|_| {
         errors::injected(error_fixtures, api, provider, StatusCode::BAD_REQUEST, None)
     })?;
+    if api == Api::Chat && probe.model.is_some_and(|m| m.get() == "\"arch-router\"") {
+        let body: serde_json::Value = serde_json::from_slice(request.body).unwrap_or_default();
+        if crate::router::is_router_call(&body) {
+            return Ok(crate::router::answer(&body));
+        }
+    }
     let tag = header(headers, TAG_HEADER).unwrap_or("");
     let faults = if state.faults_apply(tag, faults.times) {
         faults

@@ -30,6 +30,7 @@ mod ids;
 mod journal;
 mod jsonspan;
 mod route;
+mod router;
 mod server;
 mod sigv4;
 mod template;
