@@ -118,6 +118,7 @@ fn the_router_picks_the_route_and_its_first_model_serves() {
     let attrs = &out.record.custom_attributes;
     assert!(attrs.contains(&("plano.routing.route".into(), "code".into())));
     assert!(attrs.contains(&("plano.routing.pinned".into(), "false".into())));
+    assert!(attrs.contains(&("plano.routing.switched".into(), "true".into())));
 }
 
 #[test]

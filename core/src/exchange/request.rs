@@ -219,7 +219,7 @@ impl<'c> Exchange<'c> {
         now_ms: u64,
     ) -> Action {
         let api = g.api;
-        self.settle_decision(kv, now_ms).await;
+        self.settle_decision(kv, model.as_deref(), now_ms).await;
         if decide_only {
             return self.decision_reply(model.as_deref());
         }

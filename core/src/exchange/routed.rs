@@ -198,7 +198,13 @@ impl Exchange<'_> {
 
     /// Records the decision (span attributes) and pins it for the session when it came from
     /// the router.
-    pub(super) async fn settle_decision(&mut self, kv: &impl Kv, now_ms: u64) {
+    /// `switched`: the routed model differs from the one the client asked for.
+    pub(super) async fn settle_decision(
+        &mut self,
+        kv: &impl Kv,
+        requested: Option<&str>,
+        now_ms: u64,
+    ) {
         let Some(d) = &self.decision else {
             return;
         };
@@ -220,6 +226,11 @@ impl Exchange<'_> {
             "plano.routing.pinned".to_owned(),
             (d.source == Source::Pinned).to_string(),
         ));
+        let switched = d
+            .models
+            .first()
+            .is_some_and(|m| Some(m.as_str()) != requested);
+        attrs.push(("plano.routing.switched".to_owned(), switched.to_string()));
         if d.source == Source::Router
             && let Some(key) = &self.pin_key
         {
