@@ -34,6 +34,7 @@
 pub mod config;
 pub mod error;
 pub mod exchange;
+pub mod guard;
 pub mod kv;
 pub mod ratelimit;
 pub mod retry;

@@ -34,6 +34,8 @@ pub struct Config {
     pub gateway: Gateway,
     /// Preference-based routing (off when it has no preferences or no router model).
     pub routing: Routing,
+    /// Input guards (`prompt_guards`).
+    pub guards: Guards,
     /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -403,4 +405,23 @@ impl RoutePreference {
             prefer: super::enums::Prefer::None,
         }
     }
+}
+
+/// Input guards (`prompt_guards.input_guards`).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Guards {
+    /// Jailbreak detection, when configured and served.
+    pub jailbreak: Option<Guard>,
+}
+
+/// One guard: the model that classifies the latest user input, and the answer on detection.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Guard {
+    /// The classifying model (a model name a configured provider serves).
+    pub model: String,
+    /// What the client gets instead of an LLM answer when the guard triggers
+    /// (`on_exception.message`).
+    pub message: String,
 }

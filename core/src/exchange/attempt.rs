@@ -31,22 +31,10 @@ impl Exchange<'_> {
         if !matches!(self.phase, Phase::New | Phase::Retrying) {
             return self.respond_internal("next_request called out of order");
         }
-        if let Some(p) = self.pending_route.take() {
-            // The router call is done (or failed): the request goes on, routed.
-            // Boxed: `generate_resolved` ends in `next_request` (a routed request allocates
-            // this one future).
-            let p = *p;
-            return Box::pin(self.generate_resolved(
-                kv,
-                p.generate,
-                p.headers,
-                p.body,
-                p.model,
-                p.hint,
-                p.decide_only,
-                now_ms,
-            ))
-            .await;
+        if let Some(p) = self.parked.take() {
+            // A side call is done (or failed): the request goes on. Boxed: the next steps
+            // end in `next_request` (a request with side calls allocates this one future).
+            return Box::pin(self.advance(kv, *p, now_ms)).await;
         }
         loop {
             let Some(g) = self.generation.as_mut() else {
@@ -169,8 +157,8 @@ impl Exchange<'_> {
         if self.forward {
             return self.forward_head(status);
         }
-        if self.phase == Phase::RouteSent {
-            return self.route_head(status);
+        if self.phase == Phase::SideSent {
+            return self.side_head(status);
         }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
@@ -266,8 +254,8 @@ impl Exchange<'_> {
         now_ms: u64,
         jitter: f64,
     ) -> Next {
-        if self.routing_in_flight() {
-            return self.route_failed(now_ms);
+        if self.side_in_flight() {
+            return self.side_failed(now_ms);
         }
         let expected = match failure {
             AttemptFailure::ErrorBody(_) => self.phase == Phase::ReadError,

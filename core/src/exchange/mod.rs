@@ -89,12 +89,14 @@
 mod attempt;
 mod client_stream;
 pub mod driver;
+mod guarded;
 mod phases;
 mod record;
 mod reply;
 mod request;
 mod response;
 mod routed;
+mod side;
 mod stored;
 mod writeback;
 

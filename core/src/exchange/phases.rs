@@ -47,8 +47,12 @@ pub struct Exchange<'c> {
     pub(super) produced: bool,
     /// The request in flight is a forwarded `GET`/`DELETE` of a stored response.
     pub(super) forward: bool,
-    /// A generate request parked while its router call is out.
-    pub(super) pending_route: Option<Box<super::routed::PendingRoute>>,
+    /// A generate request held while its side calls run.
+    pub(super) parked: Option<Box<super::side::Parked>>,
+    /// The side call in flight.
+    pub(super) side: Option<super::side::Side>,
+    /// The guarded request asked for a stream (for a guard's own answer).
+    pub(super) guard_stream: bool,
     /// The routing decision, when the request was routed.
     pub(super) decision: Option<crate::routing::Decision>,
     /// The session pin's store key (`x-model-affinity`).
@@ -65,12 +69,12 @@ pub(super) enum Phase {
     Streaming,
     /// Waiting for `next_request` after [`Next::Retry`].
     Retrying,
-    /// The router call is out: waiting for its head or failure.
-    RouteSent,
-    /// Reading the router's answer.
-    RouteBody,
-    /// Reading the router's error body.
-    RouteError,
+    /// A side call (guard, router) is out: waiting for its head or failure.
+    SideSent,
+    /// Reading a side call's answer.
+    SideBody,
+    /// Reading a side call's error body.
+    SideError,
     Done,
 }
 
@@ -186,7 +190,9 @@ impl<'c> Exchange<'c> {
             forward: false,
             last_send_ms: start_ms,
             server: None,
-            pending_route: None,
+            parked: None,
+            side: None,
+            guard_stream: false,
             decision: None,
             pin_key: None,
         }

@@ -181,27 +181,18 @@ impl<'c> Exchange<'c> {
             .then(|| crate::routing::routes_for(self.config, body_routes.as_deref()))
             .flatten()
             .map(<[_]>::to_vec);
-        if let Some(routes) = routes {
-            let started = self
-                .start_routing(
-                    kv,
-                    &g,
-                    &headers,
-                    &body,
-                    model.as_deref(),
-                    hint.as_deref(),
-                    routes,
-                    decide_only,
-                    now_ms,
-                )
-                .await;
-            match started {
-                super::routed::Start::Send(action) => return action,
-                super::routed::Start::Decided(d) => self.decision = d,
-            }
-        }
-        self.generate_resolved(kv, g, headers, body, model, hint, decide_only, now_ms)
-            .await
+        let parked = super::side::Parked {
+            generate: g,
+            headers,
+            body,
+            model,
+            hint,
+            decide_only,
+            // The decision API calls no LLM: nothing to guard.
+            guarded: decide_only,
+            routes,
+        };
+        self.advance(kv, parked, now_ms).await
     }
 
     /// The rest of the request phase, once routing (if any) decided: resolve the model (the

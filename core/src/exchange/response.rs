@@ -25,8 +25,8 @@ impl Exchange<'_> {
         now_ms: u64,
         jitter: f64,
     ) -> Next {
-        if self.phase == Phase::RouteBody {
-            return self.route_body(body, now_ms);
+        if self.phase == Phase::SideBody {
+            return self.side_body(body, now_ms);
         }
         if self.phase != Phase::ReadBody {
             return self

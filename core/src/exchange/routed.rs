@@ -1,63 +1,40 @@
-//! Preference routing inside the exchange: the router call is an extra upstream request
-//! before the first attempt. The host drives it like any attempt (`Send`, then the head,
-//! then the body or a failure) and gets [`Next::Retry`] with no delay when it is done, so
-//! hosts need no routing code: `next_request` then sends the first real attempt, to the
-//! routed model. A router that fails, times out or answers nothing usable leaves the
-//! request on the model the client asked for: routing never becomes the client's error.
+//! Preference routing inside the exchange: the router call is a side call
+//! ([`super::side`]) before the first attempt. A router that fails, times out or answers
+//! nothing usable leaves the request on the model the client asked for: routing never
+//! becomes the client's error.
 
 use hermesllm::{Api, RequestMeta};
 
-use super::phases::{Exchange, Phase};
-use super::reply::{Action, HeadAction, Next, Reply};
+use super::phases::Exchange;
+use super::reply::{Action, Reply};
+use super::side::{Parked, Side};
 use crate::config::RoutePreference;
 use crate::kv::Kv;
-use crate::route::{self, Generate};
+use crate::route;
 use crate::routing::{self, Decision, Source, pin, prompt};
-use crate::upstream::{self, UpstreamInput};
-
-/// A generate request parked while its router call is out.
-#[derive(Debug)]
-pub(super) struct PendingRoute {
-    pub(super) generate: Generate,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) body: Vec<u8>,
-    pub(super) model: Option<String>,
-    pub(super) hint: Option<String>,
-    pub(super) routes: Vec<RoutePreference>,
-    pub(super) decide_only: bool,
-    /// The API the router provider speaks (its answer is decoded as such).
-    pub(super) router_api: Api,
-    pub(super) sent_ms: u64,
-}
+use crate::upstream::{self, UpstreamInput, UpstreamRequest};
 
 /// What starting to route gave.
 pub(super) enum Start {
-    /// The router call to send; the request is parked.
-    Send(Action),
+    /// The router call to send.
+    Send(UpstreamRequest, Side),
     /// Decided without a call (pin, not a user turn, router unusable).
     Decided(Option<Decision>),
 }
 
 impl Exchange<'_> {
-    /// Decides how to route a generate request: its session pin, no routing for a turn
-    /// that is not the user's, or a router call (returned to send). `body` is what will be
-    /// forwarded (without `routing_preferences`).
-    #[allow(clippy::too_many_arguments)] // the parked request's parts
+    /// Decides how to route a parked request: its session pin, no routing for a turn that
+    /// is not the user's, or a router call (returned to send).
     pub(super) async fn start_routing(
         &mut self,
         kv: &impl Kv,
-        generate: &Generate,
-        headers: &[(String, String)],
-        body: &[u8],
-        model: Option<&str>,
-        hint: Option<&str>,
+        p: &Parked,
         routes: Vec<RoutePreference>,
-        decide_only: bool,
         now_ms: u64,
     ) -> Start {
         let routing = &self.config.routing;
         let header = |name: &str| {
-            headers
+            p.headers
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str())
@@ -71,9 +48,9 @@ impl Exchange<'_> {
         {
             return Start::Decided(Some(pinned));
         }
-        let placeholder = model.unwrap_or("router");
-        let meta = super::request::request_meta(generate, placeholder);
-        let Ok(req) = hermesllm::translate::decode_request(generate.api, body, &meta) else {
+        let placeholder = p.model.as_deref().unwrap_or("router");
+        let meta = super::request::request_meta(&p.generate, placeholder);
+        let Ok(req) = hermesllm::translate::decode_request(p.generate.api, &p.body, &meta) else {
             // The request phase reports the bad body in the client's shape.
             return Start::Decided(None);
         };
@@ -94,16 +71,35 @@ impl Exchange<'_> {
         let Some(router) = routing.router_model.as_deref() else {
             return failed;
         };
-        let Ok(resolved) = route::resolve_model(self.config, Some(router), None) else {
-            return failed;
-        };
         let text = prompt::prompt(
             &routes,
             &prompt::conversation(&req),
             routing.router_context_tokens,
         );
         drop(req);
-        let router_body = prompt::router_body(resolved.upstream_model, &text);
+        let Some(request) =
+            self.side_request(router, |model| prompt::router_body(model, &text), now_ms)
+        else {
+            return failed;
+        };
+        let side = Side::Route {
+            routes,
+            api: request.api,
+            sent_ms: now_ms,
+        };
+        Start::Send(request, side)
+    }
+
+    /// An OpenAI Chat side request to the provider serving `model`, with that provider's
+    /// credentials only (none of the client's headers). `None` when nothing serves it.
+    pub(super) fn side_request(
+        &self,
+        model: &str,
+        body: impl FnOnce(&str) -> Vec<u8>,
+        now_ms: u64,
+    ) -> Option<UpstreamRequest> {
+        let resolved = route::resolve_model(self.config, Some(model), None).ok()?;
+        let body = body(resolved.upstream_model);
         let no_meta = RequestMeta::default();
         let input = UpstreamInput {
             provider: resolved.provider,
@@ -111,89 +107,41 @@ impl Exchange<'_> {
             client_api: Api::OpenAiChat,
             meta: &no_meta,
             stream: false,
-            // The client's headers stay with the client's request: the router call carries
-            // only the router provider's own credentials.
             client_headers: &[],
             query_key: None,
-            body: &router_body,
+            body: &body,
             span_id: Some(self.ids.span_id),
             aws: self.options.aws,
             now_ms,
         };
-        let Ok(request) = upstream::build(&input) else {
-            return failed;
-        };
-        self.pending_route = Some(Box::new(PendingRoute {
-            generate: generate.clone(),
-            headers: headers.to_vec(),
-            body: body.to_vec(),
-            model: model.map(str::to_owned),
-            hint: hint.map(str::to_owned),
+        upstream::build(&input).ok()
+    }
+
+    /// The router's answer.
+    pub(super) fn route_answer(
+        &mut self,
+        routes: &[RoutePreference],
+        api: Api,
+        body: &[u8],
+        took_ms: u64,
+    ) {
+        let name = routing::answer::route_from_body(api, body);
+        self.decision = Some(routing::decide(
+            self.config,
             routes,
-            decide_only,
-            router_api: request.api,
-            sent_ms: now_ms,
-        }));
-        self.phase = Phase::RouteSent;
-        self.last_send_ms = now_ms;
-        Start::Send(Action::Send(Box::new(request)))
+            name.as_deref(),
+            Some(took_ms),
+        ));
     }
 
-    /// The router's response head.
-    pub(super) fn route_head(&mut self, status: u16) -> HeadAction {
-        if (200..300).contains(&status) {
-            self.phase = Phase::RouteBody;
-            HeadAction::ReadBody
-        } else {
-            self.phase = Phase::RouteError;
-            HeadAction::ReadError
-        }
-    }
-
-    /// The router's answer: decide, then let the host continue with `next_request`.
-    pub(super) fn route_body(&mut self, body: &[u8], now_ms: u64) -> Next {
-        let Some(p) = self.pending_route.as_ref() else {
-            return self.route_failed(now_ms);
-        };
-        let ms = Some(now_ms.saturating_sub(p.sent_ms));
-        let decision = match routing::answer::route_from_body(p.router_api, body) {
-            Some(name) => routing::decide(self.config, &p.routes, Some(&name), ms),
-            None => routing::decide(self.config, &p.routes, None, ms),
-        };
-        self.decision = Some(decision);
-        self.phase = Phase::Retrying;
-        Next::Retry {
-            delay_ms: 0,
-            fallback: false,
-        }
-    }
-
-    /// The router call failed (connection, timeout, error status, broken body): the client's
-    /// model serves the request.
-    pub(super) fn route_failed(&mut self, now_ms: u64) -> Next {
-        let ms = self
-            .pending_route
-            .as_ref()
-            .map(|p| now_ms.saturating_sub(p.sent_ms));
+    /// The router call failed: the client's model serves the request.
+    pub(super) fn route_failed(&mut self, took_ms: u64) {
         self.decision = Some(Decision {
             route: None,
             models: Vec::new(),
             source: Source::RouterFailed,
-            router_ms: ms,
+            router_ms: Some(took_ms),
         });
-        self.phase = Phase::Retrying;
-        Next::Retry {
-            delay_ms: 0,
-            fallback: false,
-        }
-    }
-
-    /// Whether the exchange is in its router call.
-    pub(super) fn routing_in_flight(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::RouteSent | Phase::RouteBody | Phase::RouteError
-        )
     }
 
     /// Records the decision (span attributes) and pins it for the session when it came from

@@ -157,6 +157,7 @@ pub(crate) fn validate(
     let preferences = references::routing_preferences(raw, &providers, &mut cx);
     routing::routing_sections(raw, &mut cx);
     let routing = routing::routing(raw, &providers, &aliases, preferences, &mut cx);
+    let guards = prompts::guards(raw, &providers, &aliases, &mut cx);
     let tracing = telemetry::tracing(raw, &mut cx);
     let gateway = gateway::gateway(raw, &mut cx);
 
@@ -172,6 +173,7 @@ pub(crate) fn validate(
         tracing,
         gateway,
         routing,
+        guards,
         warnings: Vec::new(),
     })
 }

@@ -144,7 +144,6 @@ pub(crate) fn prompt_sections(
     }
     let what = "prompt targets, guards and function calling";
     cx.not_acted_on("", "prompt_targets", &raw.prompt_targets, what);
-    cx.not_acted_on("", "prompt_guards", &raw.prompt_guards, what);
     cx.not_acted_on("", "system_prompt", &raw.system_prompt, what);
     cx.not_acted_on("", "error_target", &raw.error_target, what);
     cx.not_acted_on("", "mode", &raw.mode, "the legacy gateway mode");
@@ -183,4 +182,63 @@ fn target_endpoint(
         }
         cx.secret_syntax(value, &p);
     }
+}
+
+/// The default guard model (Plano's Arch-Guard).
+pub(crate) const DEFAULT_GUARD_MODEL: &str = "Arch-Guard";
+
+/// `prompt_guards.input_guards.jailbreak`: typed when a provider serves its model, else a
+/// warning (the guard is off).
+pub(crate) fn guards(
+    raw: &RawConfig,
+    providers: &[crate::config::model::Provider],
+    aliases: &[crate::config::model::Alias],
+    cx: &mut Cx<'_>,
+) -> crate::config::model::Guards {
+    let mut out = crate::config::model::Guards::default();
+    let Some(g) = raw.prompt_guards.as_ref() else {
+        return out;
+    };
+    let Some(jb) = g
+        .value
+        .input_guards
+        .as_ref()
+        .and_then(|i| i.value.jailbreak.as_ref())
+    else {
+        return out;
+    };
+    let path = "prompt_guards.input_guards.jailbreak";
+    let model = jb
+        .value
+        .model
+        .as_ref()
+        .map_or(DEFAULT_GUARD_MODEL, |m| m.value.as_str());
+    let served = aliases.iter().any(|a| a.name == model)
+        || super::references::resolve_model(model, providers).is_some();
+    if !served {
+        cx.warn(
+            Code::NotActedOn,
+            path,
+            jb.pos,
+            format!(
+                "the jailbreak guard is off: no provider serves its model `{model}` (add one, or \
+                 name a served model in `model`)"
+            ),
+        );
+        return out;
+    }
+    let message = jb
+        .value
+        .on_exception
+        .as_ref()
+        .and_then(|e| e.value.message.as_ref())
+        .map_or_else(
+            || "I can't help with that request.".to_owned(),
+            |m| m.value.clone(),
+        );
+    out.jailbreak = Some(crate::config::model::Guard {
+        model: model.to_owned(),
+        message,
+    });
+    out
 }
