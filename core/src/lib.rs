@@ -36,6 +36,7 @@ pub mod error;
 pub mod exchange;
 pub mod guard;
 pub mod kv;
+pub mod prompts;
 pub mod ratelimit;
 pub mod retry;
 pub mod route;

@@ -36,6 +36,8 @@ pub struct Config {
     pub routing: Routing,
     /// Input guards (`prompt_guards`).
     pub guards: Guards,
+    /// Prompt targets (the prompt listener's function calling).
+    pub prompts: Prompts,
     /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -424,4 +426,80 @@ pub struct Guard {
     /// What the client gets instead of an LLM answer when the guard triggers
     /// (`on_exception.message`).
     pub message: String,
+}
+
+/// The prompt gateway: prompt targets the function-calling model matches requests to.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Prompts {
+    /// The targets, in config order.
+    pub targets: Vec<PromptTarget>,
+    /// The global `system_prompt`.
+    pub system_prompt: Option<String>,
+    /// The function-calling model (`overrides.function_calling_model`, default
+    /// `Arch-Function`); `None` when no provider serves it (prompt targets are then off).
+    pub function_model: Option<String>,
+}
+
+impl Prompts {
+    /// Whether prompt targets are active.
+    pub fn is_active(&self) -> bool {
+        self.function_model.is_some() && !self.targets.is_empty()
+    }
+}
+
+/// A developer function the LLM can reach through the gateway.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PromptTarget {
+    /// Function name.
+    pub name: String,
+    /// What it does (the tool description).
+    pub description: String,
+    /// Used when no other target matches.
+    pub default: bool,
+    /// Send the API's answer through the LLM (default `true`); else return it as is.
+    pub auto_llm_dispatch_on_response: bool,
+    /// Parameters.
+    pub parameters: Vec<TargetParameter>,
+    /// Where it is served.
+    pub endpoint: Option<TargetEndpoint>,
+    /// The system prompt for the LLM call after this target.
+    pub system_prompt: Option<String>,
+}
+
+/// A prompt target parameter.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TargetParameter {
+    /// Name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Type as written (`str`, `int`, `float`, `bool`, `list`, `dict`, or JSON Schema names).
+    pub kind: String,
+    /// Must be present.
+    pub required: bool,
+    /// Default value.
+    pub default: Option<serde_json::Value>,
+    /// Allowed values.
+    pub values: Vec<serde_json::Value>,
+    /// Substituted into the endpoint path (`{name}`).
+    pub in_path: bool,
+    /// Format hint (e.g. `date`).
+    pub format: Option<String>,
+}
+
+/// A prompt target's endpoint.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TargetEndpoint {
+    /// `http://host[:port]` or `https://…`, from `endpoints`.
+    pub base_url: String,
+    /// Request path (may hold `{param}` placeholders).
+    pub path: String,
+    /// `GET` (parameters in the query) or `POST` (a JSON body).
+    pub post: bool,
+    /// Extra headers.
+    pub headers: Vec<(String, Secret)>,
 }

@@ -98,6 +98,7 @@ mod response;
 mod routed;
 mod side;
 mod stored;
+mod targeted;
 mod writeback;
 
 use hermesllm::Api;
@@ -128,6 +129,9 @@ pub struct ExchangeOptions<'a> {
     pub max_response_bytes: usize,
     /// AWS credentials for SigV4 providers without an `access_key`.
     pub aws: Option<&'a AwsCredentials>,
+    /// The request arrived on the prompt listener: chat requests go through the prompt
+    /// targets (function calling) when the config has them. Default `false`.
+    pub prompt_listener: bool,
     /// Picks the token counter for a request's model id (as the client sent it), used for
     /// the rate-limit estimate and `count_tokens`. Default `None`:
     /// [`CharEstimator::default`](crate::tokens::CharEstimator) for every model, which needs
@@ -148,6 +152,7 @@ impl Default for ExchangeOptions<'_> {
             save: SaveOptions::default(),
             max_response_bytes: 32 << 20,
             aws: None,
+            prompt_listener: false,
             token_counter: None,
         }
     }
@@ -170,6 +175,12 @@ impl<'a> ExchangeOptions<'a> {
     /// [`ExchangeOptions::token_counter`]).
     pub fn token_counter(mut self, token_counter: Option<TokenCounterFor>) -> Self {
         self.token_counter = token_counter;
+        self
+    }
+
+    /// These options for a request that arrived on the prompt listener.
+    pub fn prompt_listener(mut self, on: bool) -> Self {
+        self.prompt_listener = on;
         self
     }
 

@@ -51,6 +51,8 @@ pub struct Exchange<'c> {
     pub(super) parked: Option<Box<super::side::Parked>>,
     /// The side call in flight.
     pub(super) side: Option<super::side::Side>,
+    /// The status of the side call in flight, once its head arrived.
+    pub(super) side_status: Option<u16>,
     /// The guarded request asked for a stream (for a guard's own answer).
     pub(super) guard_stream: bool,
     /// The routing decision, when the request was routed.
@@ -192,6 +194,7 @@ impl<'c> Exchange<'c> {
             server: None,
             parked: None,
             side: None,
+            side_status: None,
             guard_stream: false,
             decision: None,
             pin_key: None,

@@ -191,6 +191,14 @@ impl<'c> Exchange<'c> {
             // The decision API calls no LLM: nothing to guard.
             guarded: decide_only,
             routes,
+            prompt: if self.options.prompt_listener
+                && !decide_only
+                && self.config.prompts.is_active()
+            {
+                super::targeted::PromptStage::Pending
+            } else {
+                super::targeted::PromptStage::Off
+            },
         };
         self.advance(kv, parked, now_ms).await
     }

@@ -28,6 +28,8 @@ pub(super) struct Parked {
     pub(super) guarded: bool,
     /// Routes still to be decided over (taken when routing starts).
     pub(super) routes: Option<Vec<RoutePreference>>,
+    /// Where a prompt-listener request is in the prompt-target flow.
+    pub(super) prompt: super::targeted::PromptStage,
 }
 
 /// The side call in flight.
@@ -37,6 +39,19 @@ pub(super) enum Side {
     Guard {
         /// The API the guard provider speaks.
         api: Api,
+        sent_ms: u64,
+    },
+    /// The function-calling model (prompt targets).
+    Function {
+        /// The API its provider speaks.
+        api: Api,
+        sent_ms: u64,
+    },
+    /// A prompt target's endpoint.
+    Endpoint {
+        target: usize,
+        call_id: String,
+        arguments: serde_json::Map<String, serde_json::Value>,
         sent_ms: u64,
     },
     /// The preference router.
@@ -57,6 +72,27 @@ impl Exchange<'_> {
             if let Some(request) = self.start_guard(&p, now_ms) {
                 return self.park(p, request, now_ms);
             }
+        }
+        match std::mem::take(&mut p.prompt) {
+            super::targeted::PromptStage::Pending => match self.start_function_call(&p, now_ms) {
+                Ok(request) => {
+                    p.prompt = super::targeted::PromptStage::Done;
+                    return self.park(p, request, now_ms);
+                }
+                Err(reply) => return self.respond(reply),
+            },
+            super::targeted::PromptStage::Call {
+                request,
+                target,
+                call_id,
+                arguments,
+            } => {
+                let request =
+                    self.start_endpoint_call(*request, target, call_id, arguments, now_ms);
+                p.prompt = super::targeted::PromptStage::Done;
+                return self.park(p, request, now_ms);
+            }
+            super::targeted::PromptStage::Off | super::targeted::PromptStage::Done => {}
         }
         if let Some(routes) = p.routes.take() {
             match self.start_routing(kv, &p, routes, now_ms).await {
@@ -88,6 +124,7 @@ impl Exchange<'_> {
         now_ms: u64,
     ) -> Action {
         self.parked = Some(Box::new(p));
+        self.side_status = None;
         self.phase = Phase::SideSent;
         self.last_send_ms = now_ms;
         Action::Send(Box::new(request))
@@ -103,6 +140,7 @@ impl Exchange<'_> {
 
     /// A side call's response head.
     pub(super) fn side_head(&mut self, status: u16) -> HeadAction {
+        self.side_status = Some(status);
         if (200..300).contains(&status) {
             self.phase = Phase::SideBody;
             HeadAction::ReadBody
@@ -129,6 +167,19 @@ impl Exchange<'_> {
                 api,
                 sent_ms,
             }) => self.route_answer(&routes, api, body, now_ms.saturating_sub(sent_ms)),
+            Some(Side::Function { api, sent_ms }) => {
+                self.side_duration("plano.prompt.function_ms", now_ms, sent_ms);
+                return self.function_answer(api, body);
+            }
+            Some(Side::Endpoint {
+                target,
+                call_id,
+                arguments,
+                sent_ms,
+            }) => {
+                self.side_duration("plano.prompt.endpoint_ms", now_ms, sent_ms);
+                return self.endpoint_answer(target, &call_id, &arguments, body);
+            }
             None => {}
         }
         self.phase = Phase::Retrying;
@@ -136,6 +187,11 @@ impl Exchange<'_> {
             delay_ms: 0,
             fallback: false,
         }
+    }
+
+    fn side_duration(&mut self, key: &str, now_ms: u64, sent_ms: u64) {
+        self.custom_attributes
+            .push((key.to_owned(), now_ms.saturating_sub(sent_ms).to_string()));
     }
 
     /// A side call failed (connection, timeout, error status, broken body).
@@ -146,6 +202,14 @@ impl Exchange<'_> {
             }
             Some(Side::Route { sent_ms, .. }) => {
                 self.route_failed(now_ms.saturating_sub(sent_ms));
+            }
+            Some(Side::Function { .. }) => {
+                let status = self.side_status.filter(|s| !(200..300).contains(s));
+                return self.function_failed(status);
+            }
+            Some(Side::Endpoint { target, .. }) => {
+                let status = self.side_status.filter(|s| !(200..300).contains(s));
+                return self.endpoint_failed(target, status);
             }
             None => {}
         }

@@ -31,6 +31,9 @@ raw_struct! {
         /// Token budget of the conversation sent to the routing model (this gateway's
         /// extension; default 2048).
         llm_routing_model_context_length: u64,
+        /// Model that matches prompts to prompt targets and extracts their parameters (this
+        /// gateway's extension; default `Arch-Function`).
+        function_calling_model: String,
     }
 }
 

@@ -79,14 +79,6 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
                     .timeout
                     .as_ref()
                     .and_then(|t| cx.duration(t, &child(&path, "timeout")));
-                if kind == ListenerKind::Prompt {
-                    cx.warn(
-                        Code::NotActedOn,
-                        &path,
-                        l.pos,
-                        "accepted but not acted on yet: prompt listeners (prompt targets)",
-                    );
-                }
                 paths.push(path.clone());
                 out.push(Listener {
                     name: key.to_owned(),
@@ -217,12 +209,7 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
             cx.not_acted_on(path, "router", &l.router, what);
             cx.not_acted_on(path, "agents", &l.agents, what);
         }
-        ListenerKind::Prompt => cx.warn(
-            Code::NotActedOn,
-            &child(path, "type"),
-            kind.pos,
-            "accepted but not acted on yet: prompt listeners (prompt targets)",
-        ),
+        ListenerKind::Prompt => {}
         _ => cx.warn(
             Code::NotActedOn,
             &child(path, "type"),

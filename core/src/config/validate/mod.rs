@@ -149,7 +149,7 @@ pub(crate) fn validate(
 
     let ids = listeners::agents_and_filters(raw, &mut cx);
     let endpoints = prompts::endpoints(raw, &mut cx);
-    prompts::prompt_sections(raw, &endpoints, &mut cx);
+    let targets = prompts::prompt_sections(raw, &endpoints, &mut cx);
     let providers = providers::providers(raw, &endpoints, &mut cx);
     let listeners = listeners::listeners(raw, &ids, &mut cx);
     let aliases = references::aliases(raw, &providers, &mut cx);
@@ -158,6 +158,7 @@ pub(crate) fn validate(
     routing::routing_sections(raw, &mut cx);
     let routing = routing::routing(raw, &providers, &aliases, preferences, &mut cx);
     let guards = prompts::guards(raw, &providers, &aliases, &mut cx);
+    let prompts = prompts::prompts(raw, targets, &providers, &aliases, &mut cx);
     let tracing = telemetry::tracing(raw, &mut cx);
     let gateway = gateway::gateway(raw, &mut cx);
 
@@ -174,6 +175,7 @@ pub(crate) fn validate(
         gateway,
         routing,
         guards,
+        prompts,
         warnings: Vec::new(),
     })
 }
