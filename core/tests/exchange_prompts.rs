@@ -158,6 +158,10 @@ fn the_weather_flow_clarifies_then_calls_the_api_then_answers_with_its_data() {
             .contains("temp_c")
     );
     assert_eq!(llm["tools"][0]["function"]["name"], "get_weather");
+    assert_eq!(
+        llm["tool_choice"], "none",
+        "the LLM answers, it does not call again"
+    );
     assert_eq!(out.record.attempts.len(), 1);
 }
 

@@ -3,7 +3,7 @@
 //! its result appended as the assistant's tool call and the tool's answer.
 
 use hermesllm::Api;
-use hermesllm::ir::{Block, Message, Role, Tool, ToolCallKind, ToolKind};
+use hermesllm::ir::{Block, Message, Role, Tool, ToolCallKind, ToolChoice, ToolKind};
 use serde_json::{Map, Value};
 
 use crate::config::PromptTarget;
@@ -39,6 +39,9 @@ pub fn with_api_result(
         None => None,
     };
     if let (Some((target, call_id, arguments)), Some(result)) = (call, result) {
+        // The tool is declared (Anthropic and Bedrock require it next to tool results) but
+        // not to be called again: the LLM answers with the result.
+        req.tool_choice = Some(ToolChoice::None);
         if !req.tools.iter().any(|t| t.name.as_str() == target.name) {
             req.tools.push(Tool {
                 name: target.name.clone().into(),

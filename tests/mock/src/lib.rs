@@ -25,6 +25,7 @@ mod errors;
 mod eventstream;
 mod fault;
 mod fixtures;
+mod function;
 mod handler;
 mod ids;
 mod journal;
