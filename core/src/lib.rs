@@ -34,6 +34,7 @@
 pub mod config;
 pub mod error;
 pub mod exchange;
+pub mod filters;
 pub mod guard;
 pub mod kv;
 pub mod prompts;

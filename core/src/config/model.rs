@@ -38,6 +38,8 @@ pub struct Config {
     pub guards: Guards,
     /// Prompt targets (the prompt listener's function calling).
     pub prompts: Prompts,
+    /// Request filters (`filters`), by id.
+    pub filters: Vec<Filter>,
     /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -120,6 +122,8 @@ pub struct Listener {
     pub timeout: Option<Duration>,
     /// Retries on upstream failure.
     pub max_retries: Option<u32>,
+    /// Filter ids applied to requests, in order (`input_filters`).
+    pub input_filters: Vec<String>,
     /// Where it was defined; line 0 for the default listener the gateway adds.
     pub pos: Pos,
 }
@@ -502,4 +506,19 @@ pub struct TargetEndpoint {
     pub post: bool,
     /// Extra headers.
     pub headers: Vec<(String, Secret)>,
+}
+
+/// A request filter (`filters` entry): an HTTP service or an MCP tool that sees each request
+/// body first and may rewrite or reject it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    /// Its id (what listeners' `input_filters` name).
+    pub id: String,
+    /// Its URL (`http://host[:port][/prefix]`).
+    pub url: String,
+    /// An MCP tool (default) or a plain HTTP service.
+    pub kind: super::enums::FilterKind,
+    /// The MCP tool to call (default: the id).
+    pub tool: String,
 }

@@ -158,7 +158,7 @@ impl Exchange<'_> {
             return self.forward_head(status);
         }
         if self.phase == Phase::SideSent {
-            return self.side_head(status);
+            return self.side_head(status, headers);
         }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
@@ -255,7 +255,11 @@ impl Exchange<'_> {
         jitter: f64,
     ) -> Next {
         if self.side_in_flight() {
-            return self.side_failed(now_ms);
+            let body = match failure {
+                AttemptFailure::ErrorBody(b) => Some(b),
+                _ => None,
+            };
+            return self.side_failed(now_ms, body);
         }
         let expected = match failure {
             AttemptFailure::ErrorBody(_) => self.phase == Phase::ReadError,

@@ -89,6 +89,7 @@
 mod attempt;
 mod client_stream;
 pub mod driver;
+mod filtered;
 mod guarded;
 mod phases;
 mod record;

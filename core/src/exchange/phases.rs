@@ -53,6 +53,8 @@ pub struct Exchange<'c> {
     pub(super) side: Option<super::side::Side>,
     /// The status of the side call in flight, once its head arrived.
     pub(super) side_status: Option<u16>,
+    /// The `mcp-session-id` the side call in flight answered with.
+    pub(super) side_session: Option<String>,
     /// The guarded request asked for a stream (for a guard's own answer).
     pub(super) guard_stream: bool,
     /// The routing decision, when the request was routed.
@@ -195,6 +197,7 @@ impl<'c> Exchange<'c> {
             parked: None,
             side: None,
             side_status: None,
+            side_session: None,
             guard_stream: false,
             decision: None,
             pin_key: None,

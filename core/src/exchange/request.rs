@@ -191,6 +191,10 @@ impl<'c> Exchange<'c> {
             // The decision API calls no LLM: nothing to guard.
             guarded: decide_only,
             routes,
+            path: crate::route::path::split_target(head.target).0.to_owned(),
+            filter_index: 0,
+            mcp_session: None,
+            mcp_step: 0,
             prompt: if self.options.prompt_listener
                 && !decide_only
                 && self.config.prompts.is_active()

@@ -30,6 +30,23 @@ pub(super) struct Parked {
     pub(super) routes: Option<Vec<RoutePreference>>,
     /// Where a prompt-listener request is in the prompt-target flow.
     pub(super) prompt: super::targeted::PromptStage,
+    /// The request's path (HTTP filters get it appended to their URL).
+    pub(super) path: String,
+    /// The next input filter to run.
+    pub(super) filter_index: usize,
+    /// The MCP session of the filter in progress, and its step (0 `initialize`, 1
+    /// `notifications/initialized`, 2 `tools/call`).
+    pub(super) mcp_session: Option<String>,
+    pub(super) mcp_step: u8,
+}
+
+/// Which call of a filter is in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FilterStep {
+    Http,
+    McpInitialize,
+    McpInitialized,
+    McpCall,
 }
 
 /// The side call in flight.
@@ -41,6 +58,8 @@ pub(super) enum Side {
         api: Api,
         sent_ms: u64,
     },
+    /// An input filter.
+    Filter { index: usize, step: FilterStep },
     /// The function-calling model (prompt targets).
     Function {
         /// The API its provider speaks.
@@ -67,6 +86,9 @@ impl Exchange<'_> {
     /// Runs the request's next step: the guard, then routing, then the request itself
     /// (`generate_resolved`). Returns the side call to send, or the first attempt.
     pub(super) async fn advance(&mut self, kv: &impl Kv, mut p: Parked, now_ms: u64) -> Action {
+        if let Some(request) = self.next_filter_call(&mut p) {
+            return self.park(p, request, now_ms);
+        }
         if !p.guarded {
             p.guarded = true;
             if let Some(request) = self.start_guard(&p, now_ms) {
@@ -139,8 +161,9 @@ impl Exchange<'_> {
     }
 
     /// A side call's response head.
-    pub(super) fn side_head(&mut self, status: u16) -> HeadAction {
+    pub(super) fn side_head(&mut self, status: u16, headers: &[(&str, &str)]) -> HeadAction {
         self.side_status = Some(status);
+        self.side_session = crate::route::header(headers, "mcp-session-id").map(str::to_owned);
         if (200..300).contains(&status) {
             self.phase = Phase::SideBody;
             HeadAction::ReadBody
@@ -153,6 +176,10 @@ impl Exchange<'_> {
     /// A side call's answer.
     pub(super) fn side_body(&mut self, body: &[u8], now_ms: u64) -> Next {
         match self.side.take() {
+            Some(Side::Filter { index, step }) => {
+                let status = self.side_status.unwrap_or(200);
+                return self.filter_answer(index, step, status, body);
+            }
             Some(Side::Guard { api, sent_ms }) => {
                 if let Some(reply) = self.guard_answer(api, body, now_ms.saturating_sub(sent_ms)) {
                     self.parked = None;
@@ -195,8 +222,12 @@ impl Exchange<'_> {
     }
 
     /// A side call failed (connection, timeout, error status, broken body).
-    pub(super) fn side_failed(&mut self, now_ms: u64) -> Next {
+    pub(super) fn side_failed(&mut self, now_ms: u64, error_body: Option<&[u8]>) -> Next {
         match self.side.take() {
+            Some(Side::Filter { index, step }) => {
+                let status = self.side_status.filter(|s| !(200..300).contains(s));
+                return self.filter_failed(index, step, status, error_body.unwrap_or_default());
+            }
             Some(Side::Guard { sent_ms, .. }) => {
                 self.guard_failed(now_ms.saturating_sub(sent_ms));
             }

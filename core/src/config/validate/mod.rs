@@ -159,6 +159,7 @@ pub(crate) fn validate(
     let routing = routing::routing(raw, &providers, &aliases, preferences, &mut cx);
     let guards = prompts::guards(raw, &providers, &aliases, &mut cx);
     let prompts = prompts::prompts(raw, targets, &providers, &aliases, &mut cx);
+    let filters = listeners::filters(raw);
     let tracing = telemetry::tracing(raw, &mut cx);
     let gateway = gateway::gateway(raw, &mut cx);
 
@@ -176,6 +177,7 @@ pub(crate) fn validate(
         routing,
         guards,
         prompts,
+        filters,
         warnings: Vec::new(),
     })
 }
