@@ -403,3 +403,55 @@ fn listener_max_retries_sets_the_attempts_per_provider() {
     // Backoff ceilings 250 then 500 ms, jitter 0.5.
     assert_eq!(sleeps, vec![125, 250]);
 }
+
+#[test]
+fn without_fallback_the_first_provider_failure_is_the_answer() {
+    let gw = Gw::new(config());
+    let options = plano_core::exchange::ExchangeOptions::default().fallback(false);
+    let (out, sent, _) = gw.run_with(
+        options,
+        "POST",
+        "/v1/chat/completions",
+        &[],
+        GPT4O.as_bytes(),
+        vec![
+            Canned::Fail(SendError::Connect("connection refused".into())),
+            Canned::Fail(SendError::Connect("connection refused".into())),
+            ok(),
+        ],
+    );
+    assert_eq!(out.status, 502, "{}", out.text());
+    assert_eq!(sent.len(), 2, "one retry on the same provider, no fallback");
+    assert!(
+        sent.iter()
+            .all(|s| s.url == "https://api.openai.com/v1/chat/completions")
+    );
+}
+
+#[test]
+fn an_oversized_request_is_refused_without_its_body() {
+    use plano_core::exchange::{Action, Exchange, ExchangeOptions, Ids, RequestHead};
+    let gw = Gw::new(config());
+    let ids = Ids {
+        token: "t".into(),
+        span_id: [1; 8],
+    };
+    let refuse = |method: &str, target: &str| {
+        let mut ex = Exchange::new(&gw.config, ExchangeOptions::default(), ids.clone(), T0);
+        let head = RequestHead {
+            method,
+            target,
+            headers: &[],
+        };
+        match ex.on_oversized_request(&head) {
+            Action::Respond(r) => (r, ex.client_api()),
+            Action::Send(_) => panic!("an oversized request is never sent"),
+        }
+    };
+    let (reply, api) = refuse("POST", "/v1/messages");
+    assert_eq!(reply.status, 413);
+    assert_eq!(api, hermesllm::Api::AnthropicMessages);
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(body["type"], "error", "Anthropic's error shape: {body}");
+    assert_eq!(refuse("POST", "/nowhere").0.status, 404);
+}
