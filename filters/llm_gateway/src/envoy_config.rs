@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use plano_core::config::values::BaseUrl;
 use plano_core::config::{Config, ListenerKind, Protocol};
 
-use crate::upstream::{CLUSTER_HEADER, cluster_name};
+use crate::upstream::{SLEEP_CLUSTER, cluster_name};
 
 /// What the generator needs besides the plano config.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct Options {
     pub admin_port: u16,
     /// Region for catalog URLs with `{region}` (Bedrock without `base_url`).
     pub aws_region: Option<String>,
+    /// Port of the sleep listener on 127.0.0.1 (retry backoff; see [`SLEEP_CLUSTER`]).
+    pub sleep_port: u16,
     /// CA bundle for upstream TLS.
     pub ca_file: String,
     /// Environment variables Envoy passes to the filter (secrets the config names; AWS
@@ -84,14 +86,12 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
     });
     let t = &config.gateway.timeouts;
     let request = listener.and_then(|l| l.timeout).unwrap_or(t.request);
-    let retries = listener.and_then(|l| l.max_retries).unwrap_or(1);
     // Room for the largest body the filter accepts, so its 413 (in the client's shape)
-    // answers before Envoy's own; non-streaming responses are buffered up to 32 MiB.
+    // answers before Envoy's own.
     let buffer_limit = config
         .gateway
         .body_limit
         .saturating_add(64 * 1024)
-        .max(32 << 20)
         .min(u64::from(u32::MAX));
 
     let mut y = String::new();
@@ -124,29 +124,21 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
           stat_prefix: plano_model
           codec_type: AUTO
           server_header_transformation: PASS_THROUGH
+          # The filter answers every request itself; longer than the request timeout so the
+          # filter's own timeout answers first.
+          stream_idle_timeout: {stream_idle}
           route_config:
             name: plano_model
             virtual_hosts:
             - name: plano_model
               domains: ["*"]
               routes:
+              # llm_gateway answers every request (locally or with the provider's answer,
+              # fetched with dispatch_http_call): this route only answers if it did not.
               - match: {{ prefix: "/" }}
-                request_headers_to_remove: [{cluster_header}]
-                route:
-                  cluster_header: {cluster_header}
-                  timeout: {request}
-                  idle_timeout: {idle}
-                  retry_policy:
-                    retry_on: "connect-failure,refused-stream,reset-before-request,retriable-status-codes,retriable-headers"
-                    num_retries: {retries}
-                    retriable_status_codes: [408, 500, 502, 503, 504, 529]
-                    retriable_headers:
-                    - name: retry-after
-                      string_match: {{ safe_regex: {{ regex: "^([0-9]|10)$" }} }}
-                    retry_back_off: {{ base_interval: "0.25s", max_interval: "4s" }}
-                    rate_limited_retry_back_off:
-                      reset_headers: [{{ name: retry-after, format: SECONDS }}]
-                      max_interval: "10s"
+                direct_response:
+                  status: 503
+                  body: {{ inline_string: "llm_gateway did not answer" }}
           http_filters:
           - name: plano.llm_gateway
             typed_config:
@@ -163,15 +155,50 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
                   code: {{ local: {{ filename: {wasm} }} }}
                   environment_variables:
                     host_env_keys: [{env}]
+          # Holds the request head back from the route until the whole body went through
+          # llm_gateway (which lets the head continue: a proxy-wasm filter that pauses the head
+          # never sees the body).
+          - name: envoy.filters.http.buffer
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
+              max_request_bytes: {buffer_limit}
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-              suppress_envoy_headers: true"#,
-        cluster_header = CLUSTER_HEADER,
-        request = secs(request),
-        idle = secs(t.idle),
+  # Retry backoff: a proxy-wasm HTTP context has no timer, so the filter waits by calling this
+  # listener, whose fault filter delays the answer by x-envoy-fault-delay-request ms.
+  - name: plano_sleep
+    address:
+      socket_address: {{ address: "127.0.0.1", port_value: {sleep_port} }}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: plano_sleep
+          route_config:
+            virtual_hosts:
+            - name: sleep
+              domains: ["*"]
+              routes:
+              - match: {{ prefix: "/" }}
+                direct_response: {{ status: 204 }}
+          http_filters:
+          - name: envoy.filters.http.fault
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+              delay:
+                header_delay: {{}}
+                percentage: {{ numerator: 100, denominator: HUNDRED }}
+              max_active_faults: 1000000
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"#,
+        stream_idle = secs(request + std::time::Duration::from_secs(30)),
         plano = q(&opts.plano_yaml),
         wasm = q(&opts.wasm_path),
+        sleep_port = opts.sleep_port,
+        buffer_limit = buffer_limit,
         env = opts
             .env_keys
             .iter()
@@ -220,6 +247,20 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
             );
         }
     }
+    let _ = writeln!(
+        y,
+        r#"  - name: {SLEEP_CLUSTER}
+    type: STATIC
+    connect_timeout: "1s"
+    load_assignment:
+      cluster_name: {SLEEP_CLUSTER}
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address: {{ address: "127.0.0.1", port_value: {} }}"#,
+        opts.sleep_port
+    );
     (y, warnings)
 }
 
@@ -308,6 +349,7 @@ gateway:
             admin_port: 9901,
             aws_region: region.map(str::to_owned),
             ca_file: "/etc/ssl/certs/ca-certificates.crt".to_owned(),
+            sleep_port: 12001,
             env_keys: referenced_env(YAML),
         }
     }
@@ -327,7 +369,8 @@ gateway:
         }
         assert_eq!(y.matches("UpstreamTlsContext").count(), 3);
         assert!(y.contains("address: \"127.0.0.1\", port_value: 9901"));
-        assert!(y.contains("timeout: \"10s\""));
+        assert!(y.contains("stream_idle_timeout: \"40s\""), "{y}");
+        assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
         assert!(y.contains("\"ANTHROPIC_API_KEY\", \"AWS_ACCESS_KEY_ID\""), "{y}");
     }

@@ -1,11 +1,10 @@
 //! `llm_gateway`: the plano gateway as an Envoy proxy-wasm filter (wasm32-wasip1).
 //!
 //! The filter drives `plano-core`'s [`Exchange`](plano_core::exchange::Exchange) phases from
-//! proxy-wasm callbacks: the request phase rewrites the client's request in place (path,
-//! headers, credentials, translated body) and names the provider's cluster in
-//! [`upstream::CLUSTER_HEADER`], which the route reads; Envoy forwards it (with its own
-//! retries on the same cluster); the response phase translates the answer, streams chunk by
-//! chunk. See the README for what Envoy does and what the filter does.
+//! proxy-wasm callbacks: the request phase answers locally or builds the upstream request,
+//! which the filter sends with `dispatch_http_call` to the provider's cluster; the answer
+//! goes through the exchange (translation, retries, fallback, errors in the client's shape)
+//! and back to the client as the filter's reply. See the README for what that costs.
 //!
 //! Modules without proxy-wasm calls build natively and carry the unit tests; the host glue
 //! ([`filter`]) is `cfg(target_arch = "wasm32")`.

@@ -2,12 +2,13 @@
 //! and the pseudo-headers of the rewritten request.
 //!
 //! The filter and the config generator ([`crate::envoy_config`]) share [`cluster_name`], so
-//! the cluster the filter names in [`CLUSTER_HEADER`] is the one the generator declared. One
-//! cluster per origin (scheme, host, port): providers on the same host share it.
+//! the cluster the filter calls is the one the generator declared. One cluster per origin
+//! (scheme, host, port): providers on the same host share it.
 
-/// The request header the model listener's route reads its cluster from (`cluster_header`).
-/// The route removes it before the request goes upstream.
-pub const CLUSTER_HEADER: &str = "x-plano-upstream";
+/// The cluster the filter "sleeps" on before a retry: a call to it is answered after the
+/// delay named in `x-envoy-fault-delay-request` (Envoy's fault filter on a listener of its
+/// own), since a proxy-wasm HTTP context has no timer.
+pub const SLEEP_CLUSTER: &str = "plano_sleep";
 
 /// The Envoy cluster of an origin: `plano_` + scheme + host + port, every byte outside
 /// `[A-Za-z0-9.-]` replaced by `_` (IPv6 colons included).

@@ -4,7 +4,7 @@
 //! ```text
 //! plano-envoy-config --config plano.yaml --wasm /path/llm_gateway.wasm \
 //!     [--listen 127.0.0.1:12000] [--admin-port 9901] [--aws-region us-east-1] \
-//!     [--ca-file /etc/ssl/certs/ca-certificates.crt] > envoy.yaml
+//!     [--sleep-port 12001] [--ca-file /etc/ssl/certs/ca-certificates.crt] > envoy.yaml
 //! ```
 //!
 //! The config is checked without its secrets (they are resolved inside Envoy, from the
@@ -37,6 +37,7 @@ fn run() -> Result<(), String> {
         admin_port: 9901,
         aws_region: std::env::var("AWS_REGION").ok(),
         ca_file: "/etc/ssl/certs/ca-certificates.crt".to_owned(),
+        sleep_port: 0,
         env_keys: Vec::new(),
     };
     while let Some(flag) = args.next() {
@@ -56,10 +57,13 @@ fn run() -> Result<(), String> {
                 opts.admin_port = value()?.parse().map_err(|_| "--admin-port: bad port")?;
             }
             "--aws-region" => opts.aws_region = Some(value()?),
+            "--sleep-port" => {
+                opts.sleep_port = value()?.parse().map_err(|_| "--sleep-port: bad port")?;
+            }
             "--ca-file" => opts.ca_file = value()?,
             "-h" | "--help" => {
                 println!(
-                    "usage: plano-envoy-config --config plano.yaml --wasm PATH [--listen HOST:PORT] [--admin-port N] [--aws-region R] [--ca-file PATH]"
+                    "usage: plano-envoy-config --config plano.yaml --wasm PATH [--listen HOST:PORT] [--admin-port N] [--aws-region R] [--sleep-port N] [--ca-file PATH]"
                 );
                 return Ok(());
             }
@@ -77,6 +81,17 @@ fn run() -> Result<(), String> {
     })?;
     opts.env_keys = referenced_env(&yaml);
     opts.plano_yaml = yaml;
+    if opts.sleep_port == 0 {
+        // Default: the port after the listener's.
+        let port = opts.listen.as_ref().map(|l| l.1).or_else(|| {
+            config
+                .listeners
+                .iter()
+                .find(|l| l.kind == plano_core::config::ListenerKind::Model)
+                .map(|l| l.port)
+        });
+        opts.sleep_port = port.unwrap_or(12000).saturating_add(1);
+    }
     let (out, warnings) = generate(&config, &opts);
     for w in warnings {
         eprintln!("warning: {w}");
