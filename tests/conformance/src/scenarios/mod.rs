@@ -33,20 +33,15 @@ pub enum Capability {
     Timeouts,
     /// `gateway.body_limit` enforced with a 413.
     BodyLimit,
-    /// Fallback to another provider serving the same model after the first one failed. A
-    /// host that forwards the client's request itself (Envoy's proxy-wasm filter: Envoy
-    /// sends the one request the filter rewrote) cannot send a second one elsewhere.
-    Fallback,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 4] = [
         Capability::ResponsesState,
         Capability::RateLimits,
         Capability::Timeouts,
         Capability::BodyLimit,
-        Capability::Fallback,
     ];
 
     /// Its name on the command line and in reports.
@@ -56,7 +51,6 @@ impl Capability {
             Capability::RateLimits => "rate-limits",
             Capability::Timeouts => "timeouts",
             Capability::BodyLimit => "body-limit",
-            Capability::Fallback => "fallback",
         }
     }
 

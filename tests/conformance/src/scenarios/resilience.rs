@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    Capability, Scenario, ensure, expect_complete, expect_error_end, expect_text,
-    expect_upstream_count, push, send,
+    Scenario, ensure, expect_complete, expect_error_end, expect_text, expect_upstream_count, push,
+    send,
 };
 use crate::api::{APIS, Api, Req, expect_kind};
 use crate::family::{FAMILIES, Family};
@@ -55,21 +55,21 @@ pub(super) fn register(out: &mut Vec<Scenario>) {
         out,
         "fallback/shared-model-id",
         "a provider failing twice falls back to the provider sharing its model id (openai/gpt-4.1 to azure_openai/gpt-4.1)",
-        &[Capability::Fallback],
+        &[],
         fallback_shared,
     );
     push(
         out,
         "fallback/shared-model-id-stream",
         "the same fallback for a stream request, before the first byte",
-        &[Capability::Fallback],
+        &[],
         fallback_shared_stream,
     );
     push(
         out,
         "fallback/connect-refused",
         "a provider at a closed port falls back to the provider sharing its model id",
-        &[Capability::Fallback],
+        &[],
         fallback_connect,
     );
     for client in APIS {
