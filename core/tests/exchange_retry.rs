@@ -405,30 +405,6 @@ fn listener_max_retries_sets_the_attempts_per_provider() {
 }
 
 #[test]
-fn without_fallback_the_first_provider_failure_is_the_answer() {
-    let gw = Gw::new(config());
-    let options = plano_core::exchange::ExchangeOptions::default().fallback(false);
-    let (out, sent, _) = gw.run_with(
-        options,
-        "POST",
-        "/v1/chat/completions",
-        &[],
-        GPT4O.as_bytes(),
-        vec![
-            Canned::Fail(SendError::Connect("connection refused".into())),
-            Canned::Fail(SendError::Connect("connection refused".into())),
-            ok(),
-        ],
-    );
-    assert_eq!(out.status, 502, "{}", out.text());
-    assert_eq!(sent.len(), 2, "one retry on the same provider, no fallback");
-    assert!(
-        sent.iter()
-            .all(|s| s.url == "https://api.openai.com/v1/chat/completions")
-    );
-}
-
-#[test]
 fn an_oversized_request_is_refused_without_its_body() {
     use plano_core::exchange::{Action, Exchange, ExchangeOptions, Ids, RequestHead};
     let gw = Gw::new(config());

@@ -131,11 +131,6 @@ pub struct ExchangeOptions<'a> {
     /// no tables; a native host plugs an exact counter in here (the `plano-tiktoken` crate's
     /// `counter_for_model`).
     pub token_counter: Option<TokenCounterFor>,
-    /// Whether a failed attempt may fall back to another provider serving the same model
-    /// (default `true`). A host that forwards the client's request itself and so cannot
-    /// send a second one (Envoy's proxy-wasm filter) sets `false`: the exchange then has
-    /// one candidate only.
-    pub fallback: bool,
 }
 
 /// Chooses a [`TokenCounter`](crate::tokens::TokenCounter) for a model id. Must not panic;
@@ -151,7 +146,6 @@ impl Default for ExchangeOptions<'_> {
             max_response_bytes: 32 << 20,
             aws: None,
             token_counter: None,
-            fallback: true,
         }
     }
 }
@@ -173,13 +167,6 @@ impl<'a> ExchangeOptions<'a> {
     /// [`ExchangeOptions::token_counter`]).
     pub fn token_counter(mut self, token_counter: Option<TokenCounterFor>) -> Self {
         self.token_counter = token_counter;
-        self
-    }
-
-    /// The defaults with fallback to other providers allowed or not (see
-    /// [`ExchangeOptions::fallback`]).
-    pub fn fallback(mut self, fallback: bool) -> Self {
-        self.fallback = fallback;
         self
     }
 

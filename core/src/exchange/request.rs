@@ -198,10 +198,7 @@ impl<'c> Exchange<'c> {
             ),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
-        let mut candidates = super::candidates(self.config, &resolved);
-        if !self.options.fallback {
-            candidates.truncate(1);
-        }
+        let candidates = super::candidates(self.config, &resolved);
 
         // Responses state, for the attempts whose upstream keeps none: decided per attempt
         // (`next_request`), prepared here when any candidate needs it. A state failure is

@@ -11,7 +11,6 @@ use std::time::Duration;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use plano_core::config::{Config, Secret};
 use plano_core::exchange::ExchangeOptions;
-use plano_core::retry::RetryPolicy;
 use plano_core::upstream::AwsCredentials;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
@@ -29,8 +28,8 @@ pub struct Vm {
     /// The loaded config (leaked once per `on_configure`: exchanges borrow it for the VM's
     /// life, and Envoy configures a VM once).
     pub config: &'static Config,
-    /// Exchange options: no retries of the core's own (Envoy's route retries on the same
-    /// cluster) and no fallback (the filter forwards the one request it was given).
+    /// Exchange options (AWS credentials from the environment; retries and fallback as on
+    /// every host).
     pub options: ExchangeOptions<'static>,
     /// `tracing.random_sampling` percent (100 when unset).
     pub sampling: u32,
@@ -127,14 +126,7 @@ impl RootContext for Root {
         }
         let config: &'static Config = Box::leak(Box::new(config));
         let aws: Option<&'static AwsCredentials> = aws_credentials().map(|c| &*Box::leak(Box::new(c)));
-        let retry = RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        };
-        let options = ExchangeOptions::default()
-            .retry(retry)
-            .aws(aws)
-            .fallback(false);
+        let options = ExchangeOptions::default().aws(aws);
         self.collector = otlp::collector(&config.tracing).map(|url| {
             let tls = url.protocol == plano_core::config::Protocol::Https;
             let default_port = if tls { 443 } else { 80 };
