@@ -79,7 +79,10 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
         let c = cluster_of(&c);
         clusters.insert(cluster_name(c.tls, &c.host, c.port), c);
     }
-    let listener = config.listeners.iter().find(|l| l.kind == ListenerKind::Model);
+    let listener = config
+        .listeners
+        .iter()
+        .find(|l| l.kind == ListenerKind::Model);
     let (address, port) = opts.listen.clone().unwrap_or_else(|| match listener {
         Some(l) => (l.address.clone(), l.port),
         None => ("0.0.0.0".to_owned(), 12000),
@@ -287,7 +290,10 @@ pub fn referenced_env(yaml: &str) -> Vec<String> {
     .collect();
     let bytes = yaml.as_bytes();
     let mut i = 0;
-    while let Some(off) = bytes.get(i..).and_then(|b| b.iter().position(|&c| c == b'$')) {
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|b| b.iter().position(|&c| c == b'$'))
+    {
         let mut j = i + off + 1;
         if bytes.get(j) == Some(&b'{') {
             j += 1;
@@ -372,14 +378,20 @@ gateway:
         assert!(y.contains("stream_idle_timeout: \"40s\""), "{y}");
         assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
-        assert!(y.contains("\"ANTHROPIC_API_KEY\", \"AWS_ACCESS_KEY_ID\""), "{y}");
+        assert!(
+            y.contains("\"ANTHROPIC_API_KEY\", \"AWS_ACCESS_KEY_ID\""),
+            "{y}"
+        );
     }
 
     #[test]
     fn the_collector_gets_an_otlp_http_cluster() {
         let config = Config::check(YAML).unwrap();
         let (y, _) = generate(&config, &opts(None));
-        assert!(y.contains("- name: \"plano_http_otel.internal_4318\""), "{y}");
+        assert!(
+            y.contains("- name: \"plano_http_otel.internal_4318\""),
+            "{y}"
+        );
     }
 
     #[test]

@@ -229,7 +229,10 @@ mod tests {
         let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
         let ctx = begin(Some(tp), 0, FRESH).unwrap();
         assert_eq!(hex(&ctx.trace_id), "0af7651916cd43dd8448eb211c80319c");
-        assert_eq!(ctx.parent.map(|p| hex(&p)).as_deref(), Some("b7ad6b7169203331"));
+        assert_eq!(
+            ctx.parent.map(|p| hex(&p)).as_deref(),
+            Some("b7ad6b7169203331")
+        );
         assert_eq!(ctx.span_id, [9; 8]);
         assert_eq!(ctx.inject, None);
         let unsampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";

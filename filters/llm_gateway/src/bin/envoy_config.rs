@@ -47,9 +47,7 @@ fn run() -> Result<(), String> {
             "--wasm" => opts.wasm_path = value()?,
             "--listen" => {
                 let v = value()?;
-                let (host, port) = v
-                    .rsplit_once(':')
-                    .ok_or("--listen takes HOST:PORT")?;
+                let (host, port) = v.rsplit_once(':').ok_or("--listen takes HOST:PORT")?;
                 let port = port.parse().map_err(|_| "--listen: bad port")?;
                 opts.listen = Some((host.to_owned(), port));
             }

@@ -37,6 +37,17 @@ use super::root::Vm;
 use crate::otlp::{self, Fresh, TraceCtx};
 use crate::upstream::{SLEEP_CLUSTER, target_of};
 
+/// How much of a buffered stream is transcoded at a time.
+const STREAM_SLICE: usize = 64 * 1024;
+
+/// Bytes `start..start + len` of the call's response body.
+fn read_slice(start: usize, len: usize) -> Vec<u8> {
+    hostcalls::get_buffer(BufferType::HttpCallResponseBody, start, len)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
 /// Where the request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -89,7 +100,10 @@ impl Http {
         if let Err(s) =
             hostcalls::send_http_response(u32::from(reply.status), headers, Some(&reply.body))
         {
-            log(LogLevel::Error, &format!("llm_gateway: local reply failed: {s:?}"));
+            log(
+                LogLevel::Error,
+                &format!("llm_gateway: local reply failed: {s:?}"),
+            );
         }
         self.state = State::Done;
         Flow::Pause
@@ -171,7 +185,9 @@ impl Http {
                     LogLevel::Warn,
                     &format!("llm_gateway: cannot call cluster {}: {s:?}", t.cluster),
                 );
-                self.failed(AttemptFailure::Connect("no Envoy cluster for this upstream"))
+                self.failed(AttemptFailure::Connect(
+                    "no Envoy cluster for this upstream",
+                ))
             }
         }
     }
@@ -227,21 +243,27 @@ impl Http {
     }
 
     /// The upstream's answer (any status), or its failure (no head: `headers` empty).
-    fn answered(&mut self, headers: Vec<(String, String)>, body: Vec<u8>) -> Flow {
+    fn answered(&mut self, headers: Vec<(String, String)>, body_size: usize) -> Flow {
         let status = headers
             .iter()
             .find(|(n, _)| n == ":status")
             .and_then(|(_, v)| v.parse::<u16>().ok());
         let Some(status) = status else {
-            return self.failed(AttemptFailure::Connect("upstream connection failed or reset"));
+            return self.broken();
         };
         // Envoy's own answers for a call that got no upstream response (plain text).
-        if !(200..300).contains(&status) && !headers.iter().any(|(n, v)| n == "content-type" && v.contains("json")) {
-            let text = String::from_utf8_lossy(body.get(..120).unwrap_or(&body)).into_owned();
+        if !(200..300).contains(&status)
+            && !headers
+                .iter()
+                .any(|(n, v)| n == "content-type" && v.contains("json"))
+        {
+            let start = read_slice(0, body_size.min(120));
+            let text = String::from_utf8_lossy(&start).into_owned();
             if text.starts_with("upstream request timeout") {
                 return self.failed(AttemptFailure::Timeout);
             }
-            if text.starts_with("upstream connect error") || text.starts_with("no healthy upstream") {
+            if text.starts_with("upstream connect error") || text.starts_with("no healthy upstream")
+            {
                 return self.failed(AttemptFailure::Connect(&text));
             }
         }
@@ -261,27 +283,68 @@ impl Http {
         };
         let next = match ex.on_upstream_head(status, &refs, now) {
             HeadAction::ReadError => {
-                let cut = body.get(..MAX_ERROR_BODY).unwrap_or(&body);
-                ex.on_upstream_failure(AttemptFailure::ErrorBody(cut), now, unit())
+                let body = read_slice(0, body_size.min(MAX_ERROR_BODY));
+                ex.on_upstream_failure(AttemptFailure::ErrorBody(&body), now, unit())
             }
-            HeadAction::ReadBody if body.len() > max => {
+            HeadAction::ReadBody if body_size > max => {
                 ex.on_upstream_failure(AttemptFailure::BodyIncomplete, now, unit())
             }
             HeadAction::ReadBody => {
+                let body = read_slice(0, body_size);
                 match now_or_never(ex.on_upstream_body(&kv, &body, now, unit())) {
                     Some(n) => n,
                     None => return self.internal("the state store did not answer synchronously"),
                 }
             }
             HeadAction::Stream { status, headers } => {
-                let mut out = Vec::new();
-                let _ = now_or_never(ex.on_upstream_chunk(&kv, &body, now, &mut out));
+                // The answer is transcoded slice by slice from Envoy's buffer: only the
+                // client's bytes are held whole (send_http_response takes one body).
+                let mut out = Vec::with_capacity(body_size.saturating_add(body_size / 2));
+                let mut at = 0;
+                while at < body_size {
+                    let n = STREAM_SLICE.min(body_size - at);
+                    let chunk = read_slice(at, n);
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    at += chunk.len();
+                    let _ = now_or_never(ex.on_upstream_chunk(&kv, &chunk, now_ms(), &mut out));
+                }
                 let _ = now_or_never(ex.on_upstream_end(&kv, now_ms(), &mut out));
                 Next::Respond(Reply {
                     status,
                     headers,
                     body: out,
                 })
+            }
+        };
+        self.next(next)
+    }
+
+    /// The call failed without an answer. Envoy's async client answers a failure before the
+    /// upstream's head itself (503 "upstream connect error", 504 "upstream request timeout",
+    /// handled in [`Http::answered`]); a failure callback means the upstream's answer had
+    /// begun and broke (reset, or over the buffer limit). So: a head arrived, then its body
+    /// broke — a stream ends with the client's error event (the events before the break are
+    /// lost with the async client's partial answer), a body is incomplete; neither is
+    /// retried on the same provider.
+    fn broken(&mut self) -> Flow {
+        let now = now_ms();
+        let Some(ex) = self.exchange.as_mut() else {
+            return self.internal("no exchange");
+        };
+        let next = match ex.on_upstream_head(200, &[], now) {
+            HeadAction::Stream { status, headers } => {
+                let mut out = Vec::new();
+                ex.on_upstream_broken(false, now, &mut out);
+                Next::Respond(Reply {
+                    status,
+                    headers,
+                    body: out,
+                })
+            }
+            HeadAction::ReadBody | HeadAction::ReadError => {
+                ex.on_upstream_failure(AttemptFailure::BodyIncomplete, now, unit())
             }
         };
         self.next(next)
@@ -327,7 +390,10 @@ impl Http {
         vm.served.set(vm.served.get().saturating_add(1));
         vm.metrics.record(&record);
         if let Some(rle) = &record.rate_limit_error {
-            log(LogLevel::Warn, &format!("llm_gateway: rate limit settlement: {rle}"));
+            log(
+                LogLevel::Warn,
+                &format!("llm_gateway: rate limit settlement: {rle}"),
+            );
         }
         if let Some(ctx) = &self.trace {
             vm.push_span(otlp::span(ctx, &record, self.start_ms, end));
@@ -351,8 +417,7 @@ impl Context for Http {
             }
             State::Calling => {
                 let headers = read_map(MapType::HttpCallResponseHeaders);
-                let body = read_buffer(BufferType::HttpCallResponseBody, body_size);
-                let _ = self.answered(headers, body);
+                let _ = self.answered(headers, body_size);
             }
             State::Request | State::Done => {}
         }

@@ -78,7 +78,13 @@ impl Root {
 }
 
 impl Context for Root {
-    fn on_http_call_response(&mut self, _token: u32, _headers: usize, _body: usize, _trailers: usize) {
+    fn on_http_call_response(
+        &mut self,
+        _token: u32,
+        _headers: usize,
+        _body: usize,
+        _trailers: usize,
+    ) {
         self.exporting = false;
         let status = host::read_map(MapType::HttpCallResponseHeaders)
             .into_iter()
@@ -100,7 +106,10 @@ impl RootContext for Root {
             .flatten()
             .unwrap_or_default();
         let Ok(yaml) = std::str::from_utf8(&bytes) else {
-            log(LogLevel::Critical, "llm_gateway: the plugin configuration is not UTF-8 text");
+            log(
+                LogLevel::Critical,
+                "llm_gateway: the plugin configuration is not UTF-8 text",
+            );
             return false;
         };
         if yaml.trim().is_empty() {
@@ -116,7 +125,10 @@ impl RootContext for Root {
             Ok(c) => c,
             Err(e) => {
                 for d in &e.diagnostics {
-                    log(LogLevel::Critical, &format!("llm_gateway: plano config: {d}"));
+                    log(
+                        LogLevel::Critical,
+                        &format!("llm_gateway: plano config: {d}"),
+                    );
                 }
                 return false;
             }
@@ -125,7 +137,8 @@ impl RootContext for Root {
             log(LogLevel::Warn, &format!("llm_gateway: plano config: {w}"));
         }
         let config: &'static Config = Box::leak(Box::new(config));
-        let aws: Option<&'static AwsCredentials> = aws_credentials().map(|c| &*Box::leak(Box::new(c)));
+        let aws: Option<&'static AwsCredentials> =
+            aws_credentials().map(|c| &*Box::leak(Box::new(c)));
         let options = ExchangeOptions::default().aws(aws);
         self.collector = otlp::collector(&config.tracing).map(|url| {
             let tls = url.protocol == plano_core::config::Protocol::Https;
@@ -183,11 +196,20 @@ impl RootContext for Root {
             (":authority", c.authority.as_str()),
             ("content-type", "application/x-protobuf"),
         ];
-        match hostcalls::dispatch_http_call(&c.cluster, headers, Some(&body), vec![], Duration::from_secs(5)) {
+        match hostcalls::dispatch_http_call(
+            &c.cluster,
+            headers,
+            Some(&body),
+            vec![],
+            Duration::from_secs(5),
+        ) {
             Ok(_) => self.exporting = true,
             Err(s) => log(
                 LogLevel::Warn,
-                &format!("llm_gateway: OTLP export to cluster {} failed: {s:?}", c.cluster),
+                &format!(
+                    "llm_gateway: OTLP export to cluster {} failed: {s:?}",
+                    c.cluster
+                ),
             ),
         }
     }
