@@ -192,11 +192,10 @@ fn attr_str<'r>(record: &'r ExchangeRecord, key: &str) -> Option<&'r str> {
 
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+        let _ = write!(s, "{b:02x}");
     }
     s
 }

@@ -119,7 +119,9 @@ impl RootContext for Root {
             );
             return false;
         }
-        // Secrets come from the environment Envoy passes in (vm_config.environment_variables).
+        // Secrets come from the environment Envoy passes in (vm_config.environment_variables):
+        // this is the host, where reading it belongs.
+        #[allow(clippy::disallowed_methods)]
         let lookup = |name: &str| std::env::var(name).ok();
         let config = match Config::load(yaml, &lookup) {
             Ok(c) => c,
@@ -225,6 +227,7 @@ impl RootContext for Root {
 
 /// AWS credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`
 /// and `AWS_REGION` (else `AWS_DEFAULT_REGION`), for SigV4 providers without `access_key`.
+#[allow(clippy::disallowed_methods)] // the host's environment, as for the secrets
 fn aws_credentials() -> Option<AwsCredentials> {
     let get = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
     let id = get("AWS_ACCESS_KEY_ID")?;
