@@ -504,6 +504,20 @@ impl HttpContext for Http {
         self.run_request(&body)
     }
 
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Flow {
+        // A body ended by trailers: its last data callback did not say so.
+        if self.state != State::Request {
+            return Flow::Pause;
+        }
+        let limit = self.vm.as_ref().map_or(0, |vm| vm.config.gateway.body_limit);
+        let max = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+        let body = read_buffer(BufferType::HttpRequestBody, max);
+        if body.len() > max.saturating_sub(1) {
+            return self.refuse_oversized();
+        }
+        self.run_request(&body)
+    }
+
     fn on_log(&mut self) {
         self.finish();
     }
