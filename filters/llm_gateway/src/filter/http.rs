@@ -509,7 +509,10 @@ impl HttpContext for Http {
         if self.state != State::Request {
             return Flow::Pause;
         }
-        let limit = self.vm.as_ref().map_or(0, |vm| vm.config.gateway.body_limit);
+        let limit = self
+            .vm
+            .as_ref()
+            .map_or(0, |vm| vm.config.gateway.body_limit);
         let max = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
         let body = read_buffer(BufferType::HttpRequestBody, max);
         if body.len() > max.saturating_sub(1) {
