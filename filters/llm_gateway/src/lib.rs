@@ -7,7 +7,7 @@
 //! and back to the client as the filter's reply. See the README for what that costs.
 //!
 //! Modules without proxy-wasm calls build natively and carry the unit tests; the host glue
-//! ([`filter`]) is `cfg(target_arch = "wasm32")`.
+//! (`filter/`: root, http, host, metrics) is `cfg(target_arch = "wasm32")`.
 
 pub mod envoy_config;
 pub mod otlp;
