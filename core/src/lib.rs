@@ -34,10 +34,14 @@
 pub mod config;
 pub mod error;
 pub mod exchange;
+pub mod filters;
+pub mod guard;
 pub mod kv;
+pub mod prompts;
 pub mod ratelimit;
 pub mod retry;
 pub mod route;
+pub mod routing;
 pub mod state;
 pub mod telemetry;
 pub mod time;

@@ -243,6 +243,8 @@ yaml_enum! {
         Digitalocean = "digitalocean",
         /// models.dev.
         ModelsDev = "models.dev",
+        /// Prices listed in the config (`prices`).
+        Static = "static",
     }
 }
 
@@ -259,6 +261,8 @@ yaml_enum! {
     LatencyProvider, "latency provider" {
         /// Prometheus.
         Prometheus = "prometheus",
+        /// Latencies listed in the config (`latencies`).
+        Static = "static",
     }
 }
 

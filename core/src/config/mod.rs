@@ -39,8 +39,9 @@ pub use enums::{
     StateStorageKind, TimeUnit,
 };
 pub use model::{
-    Alias, Config, DEFAULT_BODY_LIMIT, Gateway, HostStates, Listener, Provider, RateLimit,
-    SelectorValue, StateTarget, Timeouts, Tracing, Version,
+    Alias, Config, DEFAULT_BODY_LIMIT, Filter, Gateway, Guard, Guards, HostStates, Listener,
+    PromptTarget, Prompts, Provider, RateLimit, RoutePreference, Routing, SelectorValue,
+    StateTarget, TargetEndpoint, TargetParameter, Timeouts, Tracing, Version,
 };
 pub use secret::{PlaceholderSecrets, Secret, SecretError, SecretLookup, resolve};
 

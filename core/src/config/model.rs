@@ -32,6 +32,14 @@ pub struct Config {
     pub tracing: Tracing,
     /// This gateway's own settings.
     pub gateway: Gateway,
+    /// Preference-based routing (off when it has no preferences or no router model).
+    pub routing: Routing,
+    /// Input guards (`prompt_guards`).
+    pub guards: Guards,
+    /// Prompt targets (the prompt listener's function calling).
+    pub prompts: Prompts,
+    /// Request filters (`filters`), by id.
+    pub filters: Vec<Filter>,
     /// Warnings: keys accepted but not acted on, deprecated forms, shadowed settings.
     pub warnings: Vec<Diagnostic>,
 }
@@ -114,6 +122,8 @@ pub struct Listener {
     pub timeout: Option<Duration>,
     /// Retries on upstream failure.
     pub max_retries: Option<u32>,
+    /// Filter ids applied to requests, in order (`input_filters`).
+    pub input_filters: Vec<String>,
     /// Where it was defined; line 0 for the default listener the gateway adds.
     pub pos: Pos,
 }
@@ -143,6 +153,9 @@ pub struct Provider {
     pub headers: Vec<(String, Secret)>,
     /// The model used when a request names none.
     pub default: bool,
+    /// Deprecated (v0.3) routes declared under the provider: (name, description); they
+    /// join [`Routing::preferences`] with this provider as their only model.
+    pub inline_routes: Vec<(String, String)>,
     /// Where it was defined.
     pub pos: Pos,
 }
@@ -336,4 +349,176 @@ impl StateTarget {
             StateTarget::SharedData => StateBackend::SharedData,
         }
     }
+}
+
+/// Preference-based routing: the operator's routes, the router model that picks one, how
+/// the chosen route's models are ranked, and how long a session stays pinned.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Routing {
+    /// Routes, from top-level `routing_preferences` and the deprecated per-provider form.
+    pub preferences: Vec<RoutePreference>,
+    /// The model that picks the route (`overrides.llm_routing_model`, else the legacy
+    /// `routing.model`, else `Arch-Router`); `None` when no provider serves it (routing is
+    /// then off, with a warning).
+    pub router_model: Option<String>,
+    /// Token budget of the conversation sent to the router
+    /// (`overrides.llm_routing_model_context_length`, default 2048).
+    pub router_context_tokens: u64,
+    /// How long a session pin (`x-model-affinity`) lives (`routing.session_ttl_seconds`,
+    /// default 600 s).
+    pub session_ttl: Duration,
+    /// Header whose value scopes session pins per tenant (`routing.session_cache.tenant_header`).
+    pub tenant_header: Option<String>,
+    /// Static prices per million tokens by model (`model_metrics_sources`, `provider: static`).
+    pub costs: Vec<(String, f64)>,
+    /// Static latencies in ms by model (`model_metrics_sources`, `provider: static`).
+    pub latencies: Vec<(String, f64)>,
+}
+
+impl Routing {
+    /// Whether config-level routing is on (preferences and a router).
+    pub fn is_active(&self) -> bool {
+        self.router_model.is_some() && !self.preferences.is_empty()
+    }
+}
+
+/// One route: a task category in plain language and its candidate models.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RoutePreference {
+    /// The route name the router answers with.
+    pub name: String,
+    /// What requests it matches, for the router.
+    pub description: String,
+    /// Candidate models, best first (as a client would name them).
+    pub models: Vec<String>,
+    /// How candidates are reordered.
+    pub prefer: super::enums::Prefer,
+}
+
+impl RoutePreference {
+    /// A route with config-order ranking.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        models: Vec<String>,
+    ) -> Self {
+        RoutePreference {
+            name: name.into(),
+            description: description.into(),
+            models,
+            prefer: super::enums::Prefer::None,
+        }
+    }
+}
+
+/// Input guards (`prompt_guards.input_guards`).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Guards {
+    /// Jailbreak detection, when configured and served.
+    pub jailbreak: Option<Guard>,
+}
+
+/// One guard: the model that classifies the latest user input, and the answer on detection.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Guard {
+    /// The classifying model (a model name a configured provider serves).
+    pub model: String,
+    /// What the client gets instead of an LLM answer when the guard triggers
+    /// (`on_exception.message`).
+    pub message: String,
+}
+
+/// The prompt gateway: prompt targets the function-calling model matches requests to.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Prompts {
+    /// The targets, in config order.
+    pub targets: Vec<PromptTarget>,
+    /// The global `system_prompt`.
+    pub system_prompt: Option<String>,
+    /// The function-calling model (`overrides.function_calling_model`, default
+    /// `Arch-Function`); `None` when no provider serves it (prompt targets are then off).
+    pub function_model: Option<String>,
+}
+
+impl Prompts {
+    /// Whether prompt targets are active.
+    pub fn is_active(&self) -> bool {
+        self.function_model.is_some() && !self.targets.is_empty()
+    }
+}
+
+/// A developer function the LLM can reach through the gateway.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PromptTarget {
+    /// Function name.
+    pub name: String,
+    /// What it does (the tool description).
+    pub description: String,
+    /// Used when no other target matches.
+    pub default: bool,
+    /// Send the API's answer through the LLM (default `true`); else return it as is.
+    pub auto_llm_dispatch_on_response: bool,
+    /// Parameters.
+    pub parameters: Vec<TargetParameter>,
+    /// Where it is served.
+    pub endpoint: Option<TargetEndpoint>,
+    /// The system prompt for the LLM call after this target.
+    pub system_prompt: Option<String>,
+}
+
+/// A prompt target parameter.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TargetParameter {
+    /// Name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// Type as written (`str`, `int`, `float`, `bool`, `list`, `dict`, or JSON Schema names).
+    pub kind: String,
+    /// Must be present.
+    pub required: bool,
+    /// Default value.
+    pub default: Option<serde_json::Value>,
+    /// Allowed values.
+    pub values: Vec<serde_json::Value>,
+    /// Substituted into the endpoint path (`{name}`).
+    pub in_path: bool,
+    /// Format hint (e.g. `date`).
+    pub format: Option<String>,
+}
+
+/// A prompt target's endpoint.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TargetEndpoint {
+    /// `http://host[:port]` or `https://…`, from `endpoints`.
+    pub base_url: String,
+    /// Request path (may hold `{param}` placeholders).
+    pub path: String,
+    /// `GET` (parameters in the query) or `POST` (a JSON body).
+    pub post: bool,
+    /// Extra headers.
+    pub headers: Vec<(String, Secret)>,
+}
+
+/// A request filter (`filters` entry): an HTTP service or an MCP tool that sees each request
+/// body first and may rewrite or reject it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    /// Its id (what listeners' `input_filters` name).
+    pub id: String,
+    /// Its URL (`http://host[:port][/prefix]`).
+    pub url: String,
+    /// An MCP tool (default) or a plain HTTP service.
+    pub kind: super::enums::FilterKind,
+    /// The MCP tool to call (default: the id).
+    pub tool: String,
 }

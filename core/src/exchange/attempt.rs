@@ -31,6 +31,11 @@ impl Exchange<'_> {
         if !matches!(self.phase, Phase::New | Phase::Retrying) {
             return self.respond_internal("next_request called out of order");
         }
+        if let Some(p) = self.parked.take() {
+            // A side call is done (or failed): the request goes on. Boxed: the next steps
+            // end in `next_request` (a request with side calls allocates this one future).
+            return Box::pin(self.advance(kv, *p, now_ms)).await;
+        }
         loop {
             let Some(g) = self.generation.as_mut() else {
                 return self.respond_internal("no request to send");
@@ -152,6 +157,9 @@ impl Exchange<'_> {
         if self.forward {
             return self.forward_head(status);
         }
+        if self.phase == Phase::SideSent {
+            return self.side_head(status, headers);
+        }
         let response_id = self.response_id();
         let (Phase::Sent, Some(sent), Some(g)) =
             (self.phase, self.sent.as_mut(), self.generation.as_ref())
@@ -246,6 +254,13 @@ impl Exchange<'_> {
         now_ms: u64,
         jitter: f64,
     ) -> Next {
+        if self.side_in_flight() {
+            let body = match failure {
+                AttemptFailure::ErrorBody(b) => Some(b),
+                _ => None,
+            };
+            return self.side_failed(now_ms, body);
+        }
         let expected = match failure {
             AttemptFailure::ErrorBody(_) => self.phase == Phase::ReadError,
             AttemptFailure::BodyIncomplete => self.phase == Phase::ReadBody,

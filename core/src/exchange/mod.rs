@@ -89,12 +89,17 @@
 mod attempt;
 mod client_stream;
 pub mod driver;
+mod filtered;
+mod guarded;
 mod phases;
 mod record;
 mod reply;
 mod request;
 mod response;
+mod routed;
+mod side;
 mod stored;
+mod targeted;
 mod writeback;
 
 use hermesllm::Api;
@@ -125,6 +130,9 @@ pub struct ExchangeOptions<'a> {
     pub max_response_bytes: usize,
     /// AWS credentials for SigV4 providers without an `access_key`.
     pub aws: Option<&'a AwsCredentials>,
+    /// The request arrived on the prompt listener: chat requests go through the prompt
+    /// targets (function calling) when the config has them. Default `false`.
+    pub prompt_listener: bool,
     /// Picks the token counter for a request's model id (as the client sent it), used for
     /// the rate-limit estimate and `count_tokens`. Default `None`:
     /// [`CharEstimator::default`](crate::tokens::CharEstimator) for every model, which needs
@@ -145,6 +153,7 @@ impl Default for ExchangeOptions<'_> {
             save: SaveOptions::default(),
             max_response_bytes: 32 << 20,
             aws: None,
+            prompt_listener: false,
             token_counter: None,
         }
     }
@@ -167,6 +176,12 @@ impl<'a> ExchangeOptions<'a> {
     /// [`ExchangeOptions::token_counter`]).
     pub fn token_counter(mut self, token_counter: Option<TokenCounterFor>) -> Self {
         self.token_counter = token_counter;
+        self
+    }
+
+    /// These options for a request that arrived on the prompt listener.
+    pub fn prompt_listener(mut self, on: bool) -> Self {
+        self.prompt_listener = on;
         self
     }
 

@@ -47,6 +47,20 @@ pub struct Exchange<'c> {
     pub(super) produced: bool,
     /// The request in flight is a forwarded `GET`/`DELETE` of a stored response.
     pub(super) forward: bool,
+    /// A generate request held while its side calls run.
+    pub(super) parked: Option<Box<super::side::Parked>>,
+    /// The side call in flight.
+    pub(super) side: Option<super::side::Side>,
+    /// The status of the side call in flight, once its head arrived.
+    pub(super) side_status: Option<u16>,
+    /// The `mcp-session-id` the side call in flight answered with.
+    pub(super) side_session: Option<String>,
+    /// The guarded request asked for a stream (for a guard's own answer).
+    pub(super) guard_stream: bool,
+    /// The routing decision, when the request was routed.
+    pub(super) decision: Option<crate::routing::Decision>,
+    /// The session pin's store key (`x-model-affinity`).
+    pub(super) pin_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +73,12 @@ pub(super) enum Phase {
     Streaming,
     /// Waiting for `next_request` after [`Next::Retry`].
     Retrying,
+    /// A side call (guard, router) is out: waiting for its head or failure.
+    SideSent,
+    /// Reading a side call's answer.
+    SideBody,
+    /// Reading a side call's error body.
+    SideError,
     Done,
 }
 
@@ -174,6 +194,13 @@ impl<'c> Exchange<'c> {
             forward: false,
             last_send_ms: start_ms,
             server: None,
+            parked: None,
+            side: None,
+            side_status: None,
+            side_session: None,
+            guard_stream: false,
+            decision: None,
+            pin_key: None,
         }
     }
 

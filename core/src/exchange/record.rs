@@ -64,4 +64,6 @@ pub struct ExchangeRecord {
     pub state: Option<Result<Saved, SaveError>>,
     /// Settling or releasing the rate-limit reservation failed (log it).
     pub rate_limit_error: Option<RateLimitError>,
+    /// The preference-routing decision, when the request was routed.
+    pub routing: Option<crate::routing::Decision>,
 }

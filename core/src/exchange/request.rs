@@ -107,7 +107,8 @@ impl<'c> Exchange<'c> {
                     }
                 }
             }
-            Route::Generate(g) => self.generate(kv, head, g, body, now_ms).await,
+            Route::Generate(g) => self.generate(kv, head, g, body, now_ms, false).await,
+            Route::Decide(g) => self.generate(kv, head, g, body, now_ms, true).await,
         }
     }
 
@@ -147,6 +148,9 @@ impl<'c> Exchange<'c> {
         }
     }
 
+    /// A generate request (or, `decide_only`, the routing decision API): the model it
+    /// names, then preference routing (which may send the router call first), then
+    /// [`Exchange::generate_resolved`].
     async fn generate(
         &mut self,
         kv: &impl Kv,
@@ -154,16 +158,33 @@ impl<'c> Exchange<'c> {
         g: route::Generate,
         body: &[u8],
         now_ms: u64,
+        decide_only: bool,
     ) -> Action {
         let api = g.api;
+        // Routes the client brings in the body; the key never reaches the provider.
+        // Only looked for where a router is configured (it costs a scan of the body).
+        let scan = self.config.routing.router_model.is_some();
+        let found = if scan {
+            crate::routing::body_preferences(body)
+        } else {
+            Ok(None)
+        };
+        let (body_routes, body) = match found {
+            Ok(Some((routes, stripped))) => (Some(routes), stripped),
+            Ok(None) => (None, body.to_vec()),
+            Err(e) => {
+                let err = hermesllm::DecodeError::invalid("routing_preferences", e.0);
+                return self.respond_error(RequestError::InvalidBody(err).into());
+            }
+        };
         // The model first (a body without one goes to the hint or default provider), then a
         // full decode with that model: it validates the body and gives the stream flag.
         let model = match &g.model {
             Some(m) => Some(m.clone()),
-            None => match serde_json::from_slice::<ModelPeek>(body) {
+            None => match serde_json::from_slice::<ModelPeek>(&body) {
                 Ok(p) => p.model.filter(|m| !m.trim().is_empty()),
                 Err(_) => {
-                    let err = match decode_request(api, body, &g.meta()) {
+                    let err = match decode_request(api, &body, &g.meta()) {
                         Err(e) => RequestError::InvalidBody(e),
                         Ok(_) => RequestError::InvalidBody(hermesllm::DecodeError::invalid(
                             "model",
@@ -174,7 +195,79 @@ impl<'c> Exchange<'c> {
                 }
             },
         };
-        let hint = route::header(head.headers, route::PROVIDER_HINT_HEADER);
+        let hint = route::header(head.headers, route::PROVIDER_HINT_HEADER).map(str::to_owned);
+        let headers: Vec<(String, String)> = head
+            .headers
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect();
+        // A provider hint is the client's explicit choice: it is not routed (the decision
+        // API still answers what the router would pick).
+        let routes = (hint.is_none() || decide_only)
+            .then(|| crate::routing::routes_for(self.config, body_routes.as_deref()))
+            .flatten()
+            .map(<[_]>::to_vec);
+        let parked = super::side::Parked {
+            generate: g,
+            headers,
+            body,
+            model,
+            hint,
+            decide_only,
+            // The decision API calls no LLM: nothing to guard.
+            guarded: decide_only,
+            routes,
+            path: crate::route::path::split_target(head.target).0.to_owned(),
+            filter_index: 0,
+            mcp_session: None,
+            mcp_step: 0,
+            prompt: if self.options.prompt_listener
+                && !decide_only
+                && self.config.prompts.is_active()
+            {
+                super::targeted::PromptStage::Pending
+            } else {
+                super::targeted::PromptStage::Off
+            },
+        };
+        self.advance(kv, parked, now_ms).await
+    }
+
+    /// The rest of the request phase, once routing (if any) decided: resolve the model (the
+    /// routed models first), validate, prepare state, reserve, and build the first attempt.
+    #[allow(clippy::too_many_arguments)] // the parked request's parts
+    pub(super) async fn generate_resolved(
+        &mut self,
+        kv: &impl Kv,
+        g: route::Generate,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        model: Option<String>,
+        hint: Option<String>,
+        decide_only: bool,
+        now_ms: u64,
+    ) -> Action {
+        let api = g.api;
+        self.settle_decision(kv, model.as_deref(), now_ms).await;
+        if decide_only {
+            return self.decision_reply(model.as_deref());
+        }
+        let hint = hint.as_deref();
+        let body = body.as_slice();
+        // The routed models, best first, that a provider serves.
+        let routed: Vec<String> = self
+            .decision
+            .as_ref()
+            .map(|d| {
+                d.models
+                    .iter()
+                    .filter(|m| route::resolve_model(self.config, Some(m.as_str()), None).is_ok())
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let first_model = routed.first().cloned().or(model);
+        let model = first_model;
         let resolved = match route::resolve_model(self.config, model.as_deref(), hint) {
             Ok(r) => r,
             Err(e) => {
@@ -198,7 +291,19 @@ impl<'c> Exchange<'c> {
             ),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
-        let candidates = super::candidates(self.config, &resolved);
+        let mut candidates = super::candidates(self.config, &resolved);
+        // A routed request may fall back to the route's other models, in rank order.
+        for m in routed.iter().skip(1) {
+            if let Ok(r) = route::resolve_model(self.config, Some(m.as_str()), None) {
+                for c in super::candidates(self.config, &r) {
+                    if !candidates.iter().any(|k| {
+                        k.provider.name == c.provider.name && k.upstream_model == c.upstream_model
+                    }) {
+                        candidates.push(c);
+                    }
+                }
+            }
+        }
 
         // Responses state, for the attempts whose upstream keeps none: decided per attempt
         // (`next_request`), prepared here when any candidate needs it. A state failure is
@@ -252,11 +357,6 @@ impl<'c> Exchange<'c> {
             },
             _ => body_estimate,
         };
-        let headers = head
-            .headers
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
         drop(meta);
         self.generation = Some(Generation {
             generate: g,

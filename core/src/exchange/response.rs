@@ -25,6 +25,9 @@ impl Exchange<'_> {
         now_ms: u64,
         jitter: f64,
     ) -> Next {
+        if self.phase == Phase::SideBody {
+            return self.side_body(body, now_ms);
+        }
         if self.phase != Phase::ReadBody {
             return self
                 .give_up(GatewayError::Internal("upstream body out of order".into()).into());
@@ -284,6 +287,7 @@ impl Exchange<'_> {
             usage: self.usage,
             state: self.saved.take(),
             rate_limit_error,
+            routing: self.decision.take(),
         }
     }
 

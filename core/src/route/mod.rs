@@ -50,13 +50,16 @@ pub enum Route {
     },
     /// `GET /healthz`.
     Health,
+    /// The routing decision API (`POST /routing/v1/chat/completions`, `/routing/v1/messages`,
+    /// `/routing/v1/responses`): which models would serve this request, without calling any.
+    Decide(Generate),
 }
 
 impl Route {
     /// The client API whose shapes (bodies, errors) this route uses.
     pub fn api(&self) -> Api {
         match self {
-            Route::Generate(g) => g.api,
+            Route::Generate(g) | Route::Decide(g) => g.api,
             Route::CountTokens => Api::AnthropicMessages,
             Route::ListModels(ModelsShape::Anthropic) => Api::AnthropicMessages,
             Route::GetResponse { .. } | Route::DeleteResponse { .. } => Api::OpenAiResponses,
@@ -270,6 +273,18 @@ pub fn classify(method: &str, target: &str, headers: &[(&str, &str)]) -> Result<
             )
         }
         ["healthz"] => only("GET", Route::Health),
+        ["routing", "v1", rest @ ..] => {
+            let api = match rest {
+                ["chat", "completions"] => Api::OpenAiChat,
+                ["messages"] => Api::AnthropicMessages,
+                ["responses"] => Api::OpenAiResponses,
+                _ => return Err(not_found()),
+            };
+            let Route::Generate(g) = Generate::body(api) else {
+                return Err(not_found());
+            };
+            only("POST", Route::Decide(g))
+        }
         _ => Err(not_found()),
     }
 }

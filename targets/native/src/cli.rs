@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Listen on this port instead (0: any free port).
     #[arg(long)]
     pub port: Option<u16>,
+    /// Serve the prompt listener (prompt targets) on this port instead of its configured one
+    /// (0: any free port).
+    #[arg(long)]
+    pub prompt_port: Option<u16>,
     /// Seconds in-flight requests get to finish at shutdown (SIGINT/SIGTERM).
     #[arg(long, default_value_t = 30)]
     pub grace_period: u64,
@@ -240,6 +244,7 @@ pub fn serve(args: &ServeArgs) -> ExitCode {
     let opts = ServeOptions {
         listen: args.listen.clone(),
         port: args.port,
+        prompt_port: args.prompt_port,
         grace: Some(Duration::from_secs(args.grace_period)),
         workers: args.workers,
     };
@@ -275,6 +280,10 @@ pub fn serve_config(
         let addr = server.local_addr();
         tracing::info!(%addr, "listening");
         stdout_line(&format!("listening http://{addr}"));
+        if let Some(prompt) = server.prompt_addr() {
+            tracing::info!(addr = %prompt, "prompt listener");
+            stdout_line(&format!("prompt listener http://{prompt}"));
+        }
         ready(addr);
         server.run(shutdown_signal()).await;
         ExitCode::SUCCESS

@@ -51,7 +51,15 @@ type Providers = BTreeMap<String, Models>;
 struct Inner {
     apis: BTreeMap<&'static str, Providers>,
     series: usize,
+    /// Routing decisions by (route, source); routes beyond [`MAX_ROUTES`] count as `_other`
+    /// (a request body may bring its own route names).
+    routes: BTreeMap<(String, &'static str), u64>,
+    /// Router call latency.
+    router: Hist,
 }
+
+/// Most distinct route labels kept.
+const MAX_ROUTES: usize = 200;
 
 #[derive(Debug, Default)]
 struct Series {
@@ -165,6 +173,21 @@ impl Metrics {
         let status = record.status;
         let error = record.error.as_ref().map_or("", |e| e.code());
         let mut inner = self.lock();
+        if let Some(d) = &record.routing {
+            let route = d.route.as_deref().unwrap_or("");
+            let source = d.source.as_str();
+            let known = inner.routes.contains_key(&(route.to_owned(), source));
+            let route = if known || inner.routes.len() < MAX_ROUTES {
+                route
+            } else {
+                "_other"
+            };
+            *inner.routes.entry((route.to_owned(), source)).or_default() += 1;
+            if let Some(ms) = d.router_ms {
+                let buckets = self.duration;
+                inner.router.observe(buckets, secs(ms));
+            }
+        }
         if let Some(s) = inner.series(labels.client_api, labels.provider, labels.model) {
             s.record(status, error, record, self);
         }
@@ -275,6 +298,34 @@ impl Metrics {
                 );
             }
         }
+        header(
+            &mut out,
+            "plano_routing_decisions_total",
+            "counter",
+            "Preference-routing decisions by route and how they were reached (router, pinned, no_route, router_failed, not_user_turn)",
+        );
+        for ((route, source), n) in &inner.routes {
+            let _ = writeln!(
+                out,
+                "plano_routing_decisions_total{{route=\"{}\",source=\"{source}\"}} {n}",
+                escape(route)
+            );
+        }
+        if inner.router.count > 0 {
+            header(
+                &mut out,
+                "plano_router_duration_seconds",
+                "histogram",
+                "Latency of the preference router's call",
+            );
+            histogram(
+                &mut out,
+                "plano_router_duration_seconds",
+                "",
+                self.duration,
+                &inner.router,
+            );
+        }
         out
     }
 }
@@ -320,14 +371,20 @@ fn histogram(out: &mut String, name: &str, labels: &str, buckets: &[f64], h: &Hi
     if h.count == 0 {
         return;
     }
+    // A series without labels has no braces on `_sum` / `_count` and no comma before `le`.
+    let (sep, plain) = if labels.is_empty() {
+        ("", String::new())
+    } else {
+        (",", format!("{{{labels}}}"))
+    };
     let mut cumulative = 0u64;
     for (i, b) in buckets.iter().enumerate() {
         cumulative += h.counts.get(i).copied().unwrap_or(0);
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{b}\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {cumulative}");
     }
-    let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum);
-    let _ = writeln!(out, "{name}_count{{{labels}}} {}", h.count);
+    let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", h.count);
+    let _ = writeln!(out, "{name}_sum{plain} {}", h.sum);
+    let _ = writeln!(out, "{name}_count{plain} {}", h.count);
 }
 
 /// Escapes a label value (backslash, quote, newline).

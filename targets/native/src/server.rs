@@ -71,6 +71,10 @@ pub struct ServeOptions {
     pub listen: Option<String>,
     /// Listen on this port instead of the model listener's (`0`: any free port).
     pub port: Option<u16>,
+    /// Serve the prompt listener on this port instead of its configured one (`0`: any free
+    /// port). The prompt listener is served when the config has one and prompt targets are
+    /// active.
+    pub prompt_port: Option<u16>,
     /// Longest wait for in-flight exchanges at shutdown (default 30 s).
     pub grace: Option<Duration>,
     /// Worker threads (default: the available parallelism).
@@ -121,6 +125,8 @@ impl Shared {
 struct App {
     shared: &'static Shared,
     driver: Driver<'static, UpstreamClient, Store, SystemClock, OsEntropy>,
+    /// The same, for connections to the prompt listener.
+    prompt_driver: Driver<'static, UpstreamClient, Store, SystemClock, OsEntropy>,
     http: auto::Builder<LocalExec>,
     aborts: tokio::sync::mpsc::UnboundedSender<(Rc<tokio::sync::Mutex<Body0>>, Finish)>,
 }
@@ -141,6 +147,8 @@ pub struct Server {
     shared: &'static Shared,
     listener: TcpListener,
     addr: SocketAddr,
+    /// The prompt listener, when served.
+    prompt: Option<(TcpListener, SocketAddr)>,
     grace: Duration,
     workers: usize,
 }
@@ -152,8 +160,9 @@ impl Server {
     /// # Errors
     /// [`StartError`].
     pub async fn bind(config: Config, opts: &ServeOptions) -> Result<Server, StartError> {
+        let serve_prompt = config.prompts.is_active();
         for l in &config.listeners {
-            if l.kind != ListenerKind::Model {
+            if l.kind != ListenerKind::Model && !(l.kind == ListenerKind::Prompt && serve_prompt) {
                 tracing::warn!(
                     listener = %l.name,
                     kind = ?l.kind,
@@ -180,6 +189,28 @@ impl Server {
             addr: addr.clone(),
             reason: e.to_string(),
         })?;
+        let prompt = match config
+            .listeners
+            .iter()
+            .find(|l| l.kind == ListenerKind::Prompt)
+            .filter(|_| serve_prompt)
+        {
+            None => None,
+            Some(l) => {
+                let host = host_port(&l.address, l.port);
+                let paddr = match opts.prompt_port {
+                    Some(port) => with_port(&host, port),
+                    None => host,
+                };
+                let bind_err = |e: std::io::Error| StartError::Bind {
+                    addr: paddr.clone(),
+                    reason: e.to_string(),
+                };
+                let ptcp = TcpListener::bind(paddr.as_str()).await.map_err(bind_err)?;
+                let plocal = ptcp.local_addr().map_err(bind_err)?;
+                Some((ptcp, plocal))
+            }
+        };
 
         let store: &'static Store = Box::leak(Box::new(Store::open(&config.gateway.state.native)?));
         let config: &'static Config = Box::leak(Box::new(config));
@@ -223,6 +254,7 @@ impl Server {
             shared,
             listener: tcp,
             addr: local,
+            prompt,
             grace: opts.grace.unwrap_or(Duration::from_secs(30)),
             workers,
         })
@@ -231,6 +263,11 @@ impl Server {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The prompt listener's bound address, when it is served.
+    pub fn prompt_addr(&self) -> Option<SocketAddr> {
+        self.prompt.as_ref().map(|(_, a)| *a)
     }
 
     /// The shared state (metrics, config).
@@ -244,10 +281,12 @@ impl Server {
         let Server {
             shared,
             listener,
+            prompt,
             grace,
             workers,
             ..
         } = self;
+        let prompt = prompt.map(|(l, _)| l);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut queues = Vec::with_capacity(workers);
         let mut finished = Vec::with_capacity(workers);
@@ -276,8 +315,21 @@ impl Server {
         tokio::pin!(shutdown);
         let mut next = 0usize;
         loop {
+            // The prompt listener's accept, or never when there is none.
+            let prompt_accept = async {
+                match &prompt {
+                    Some(p) => p.accept().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                accepted = listener.accept() => {
+                accepted = async {
+                    tokio::select! {
+                        a = listener.accept() => (a, false),
+                        a = prompt_accept => (a, true),
+                    }
+                } => {
+                    let (accepted, is_prompt) = accepted;
                     let stream = match accepted {
                         Ok((s, _)) => s,
                         Err(e) => {
@@ -294,13 +346,14 @@ impl Server {
                     }
                     next = (next + 1) % queues.len();
                     if let Some(q) = queues.get(next) {
-                        let _ = q.send(stream);
+                        let _ = q.send((stream, is_prompt));
                     }
                 }
                 () = &mut shutdown => break,
             }
         }
         drop(listener);
+        drop(prompt);
         tracing::info!("shutting down: waiting for in-flight requests");
         let _ = stop_tx.send(true);
         for done in finished {
@@ -329,7 +382,7 @@ impl Server {
 /// connections finish (up to `grace`).
 fn worker(
     shared: &'static Shared,
-    mut conns: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>,
+    mut conns: tokio::sync::mpsc::UnboundedReceiver<(std::net::TcpStream, bool)>,
     mut stop: tokio::sync::watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -366,6 +419,14 @@ fn worker(
                 entropy: &OsEntropy,
                 options,
             },
+            prompt_driver: Driver {
+                config: shared.config,
+                http: client,
+                kv: shared.store,
+                clock: &SystemClock,
+                entropy: &OsEntropy,
+                options: options.prompt_listener(true),
+            },
             http,
             aborts: abort_tx,
         }));
@@ -382,11 +443,11 @@ fn worker(
         loop {
             tokio::select! {
                 conn = conns.recv() => {
-                    let Some(std_stream) = conn else { break };
+                    let Some((std_stream, is_prompt)) = conn else { break };
                     let Ok(stream) = tokio::net::TcpStream::from_std(std_stream) else { continue };
                     let conn = app.http.serve_connection(
                         TokioIo::new(stream),
-                        service_fn(move |req| handle(app, req)),
+                        service_fn(move |req| handle(app, req, is_prompt)),
                     );
                     let conn = graceful.watch(conn);
                     tokio::task::spawn_local(async move {
@@ -584,6 +645,7 @@ impl Finish {
 async fn handle(
     app: &'static App,
     req: Request<Incoming>,
+    prompt: bool,
 ) -> Result<Response<GatewayBody>, Infallible> {
     if req.uri().path() == "/metrics" && req.method() == Method::GET {
         return Ok(full(
@@ -634,7 +696,12 @@ async fn handle(
         headers: &headers,
         body: &body,
     };
-    let mut resp = app.driver.handle_with_ids(&request, ids).await;
+    let driver = if prompt {
+        &app.prompt_driver
+    } else {
+        &app.driver
+    };
+    let mut resp = driver.handle_with_ids(&request, ids).await;
     let mut builder = Response::builder().status(resp.status);
     if let Some(h) = builder.headers_mut() {
         for (name, value) in &resp.headers {

@@ -165,3 +165,115 @@ async fn responses_state_survives_a_server_restart() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// A session pinned by preference routing (config-level routes, the mock as the router)
+/// keeps its model across a restart on the same state file, without a second router call.
+#[tokio::test(flavor = "multi_thread")]
+async fn routing_pin_survives_a_server_restart() {
+    let mock = plano_mock::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let dir = TempDir::new("pin");
+    let db = dir.0.join("state.db");
+    let extra = format!(
+        "  - name: router\n    model: openai/arch-router\n    access_key: $TEST_OPENAI_KEY\n    base_url: {url}\n\
+overrides:\n  llm_routing_model: router\n\
+routing_preferences:\n  - name: code_generation\n    description: writing code\n    models: [anthropic/claude-sonnet-4-5]\n  - name: poetry\n    description: poems\n    models: [openai/gpt-4o-mini]\n\
+gateway:\n  state:\n    native:\n      backend: file\n      path: {db}\n",
+        url = mock.url(),
+        db = db.display()
+    );
+    let yaml = config(&mock.url(), &extra);
+    let env = [
+        ("TEST_OPENAI_KEY", "sk-mock-pin"),
+        ("TEST_ANTHROPIC_KEY", "sk-ant-mock-pin"),
+    ];
+    let ask = |gw_url: String, text: &'static str| async move {
+        let r = client()
+            .post(format!("{gw_url}/v1/chat/completions"))
+            .header("x-model-affinity", "session-42")
+            .json(&serde_json::json!({
+                "model": "gpt-4o-mini",
+                "messages": [{"role": "user", "content": text}]
+            }))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    };
+    let journal = || async {
+        let list: Vec<serde_json::Value> = client()
+            .get(format!("{}/__mock/requests", mock.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let router = list
+            .iter()
+            .filter(|r| r["body"]["model"] == "arch-router")
+            .count();
+        let last = list
+            .iter()
+            .rev()
+            .find(|r| r["body"]["model"] != "arch-router")
+            .map(|r| r["path"].as_str().unwrap().to_owned());
+        (router, last)
+    };
+
+    let gw = Gateway::with_config(&yaml, &env).await;
+    ask(gw.url.clone(), "code_generation: a tokenizer please").await;
+    let (router_calls, last) = journal().await;
+    assert_eq!(router_calls, 1);
+    assert_eq!(last.as_deref(), Some("/v1/messages"), "routed to Anthropic");
+    let (status, err) = gw.stop().await;
+    assert!(status.success(), "{err}");
+
+    let gw = Gateway::with_config(&yaml, &env).await;
+    // This turn alone would route to `poetry` (OpenAI); the pin from before the restart wins.
+    ask(gw.url.clone(), "poetry now").await;
+    let (router_calls, last) = journal().await;
+    assert_eq!(router_calls, 1, "the pinned turn skipped the router");
+    assert_eq!(
+        last.as_deref(),
+        Some("/v1/messages"),
+        "still the pinned model"
+    );
+    // Another session is routed afresh, to the poetry route's model.
+    let r = client()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .header("x-model-affinity", "session-43")
+        .json(&serde_json::json!({
+            "model": "claude-sonnet-4-5",
+            "messages": [{"role": "user", "content": "poetry now"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.bytes().await.unwrap();
+    let (router_calls, last) = journal().await;
+    assert_eq!(router_calls, 2);
+    assert_eq!(last.as_deref(), Some("/v1/chat/completions"));
+    // The decisions are in the metrics (records are taken when bodies end: a moment).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let text = client()
+        .get(format!("{}/metrics", gw.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        r#"plano_routing_decisions_total{route="code_generation",source="pinned"} 1"#,
+        r#"plano_routing_decisions_total{route="poetry",source="router"} 1"#,
+        "plano_router_duration_seconds_count 1",
+        r#"plano_router_duration_seconds_bucket{le="+Inf"} 1"#,
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+}

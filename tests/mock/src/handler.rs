@@ -136,10 +136,20 @@ struct Probe<'a> {
     /// Bedrock's tool list.
     #[serde(borrow, default, rename = "toolConfig")]
     tool_config: Option<&'a RawValue>,
+    /// OpenAI `"none"` / Anthropic `{"type":"none"}`: tools declared but not to be called.
+    #[serde(borrow, default)]
+    tool_choice: Option<&'a RawValue>,
 }
 
 impl Probe<'_> {
     fn declares_tools(&self) -> bool {
+        let forbidden = self.tool_choice.is_some_and(|c| {
+            let compact: String = c.get().chars().filter(|c| !c.is_whitespace()).collect();
+            compact == "\"none\"" || compact == r#"{"type":"none"}"#
+        });
+        if forbidden {
+            return false;
+        }
         [self.tools, self.functions, self.tool_config]
             .into_iter()
             .flatten()
@@ -249,6 +259,19 @@ async fn answer(
     let probe: Probe<'_> = serde_json::from_slice(request.body).map_err(|_| {
         errors::injected(error_fixtures, api, provider, StatusCode::BAD_REQUEST, None)
     })?;
+    if api == Api::Chat
+        && probe
+            .model
+            .is_some_and(|m| m.get() == "\"arch-router\"" || m.get() == "\"arch-function\"")
+    {
+        let body: serde_json::Value = serde_json::from_slice(request.body).unwrap_or_default();
+        if crate::router::is_router_call(&body) {
+            return Ok(crate::router::answer(&body));
+        }
+        if crate::function::is_function_call(&body) {
+            return Ok(crate::function::answer(&body));
+        }
+    }
     let tag = header(headers, TAG_HEADER).unwrap_or("");
     let faults = if state.faults_apply(tag, faults.times) {
         faults

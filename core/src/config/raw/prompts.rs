@@ -96,6 +96,9 @@ raw_struct! {
     pub(crate) struct RawGuard {
         /// What to do when it triggers.
         on_exception: RawOnException = required,
+        /// The model that classifies the input (this gateway's extension; default
+        /// `Arch-Guard`); a configured provider must serve it.
+        model: String,
     }
 }
 

@@ -28,6 +28,12 @@ raw_struct! {
         agent_orchestration_model: String,
         /// Context length of the orchestrator model.
         orchestrator_model_context_length: u64,
+        /// Token budget of the conversation sent to the routing model (this gateway's
+        /// extension; default 2048).
+        llm_routing_model_context_length: u64,
+        /// Model that matches prompts to prompt targets and extracts their parameters (this
+        /// gateway's extension; default `Arch-Function`).
+        function_calling_model: String,
     }
 }
 
@@ -117,6 +123,9 @@ raw_struct! {
         model_aliases: Entries<String>,
         /// Catalog credentials.
         auth: RawSourceAuth,
+        /// `provider: static`: price per million tokens by model name (this gateway's
+        /// extension).
+        prices: Entries<f64>,
     }
 }
 
@@ -127,14 +136,17 @@ raw_struct! {
         kind as "type": String = required,
         /// prometheus. Required with `type: latency`.
         provider: LatencyProvider,
-        /// Prometheus URL.
-        url: String = required,
-        /// PromQL query.
-        query: String = required,
+        /// Prometheus URL (required with `provider: prometheus`).
+        url: String,
+        /// PromQL query (required with `provider: prometheus`).
+        query: String,
         /// Refresh interval in seconds.
         refresh_interval: u64,
         /// Prometheus credentials.
         auth: RawSourceAuth,
+        /// `provider: static`: latency in milliseconds by model name (this gateway's
+        /// extension).
+        latencies: Entries<f64>,
     }
 }
 

@@ -50,7 +50,7 @@ pub(crate) fn agents_and_filters(raw: &RawConfig, cx: &mut Cx<'_>) -> Ids {
         }
     }
     cx.not_acted_on("", "agents", &raw.agents, "agent orchestration");
-    cx.not_acted_on("", "filters", &raw.filters, "request and response filters");
+
     ids
 }
 
@@ -79,14 +79,6 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
                     .timeout
                     .as_ref()
                     .and_then(|t| cx.duration(t, &child(&path, "timeout")));
-                if kind == ListenerKind::Prompt {
-                    cx.warn(
-                        Code::NotActedOn,
-                        &path,
-                        l.pos,
-                        "accepted but not acted on yet: prompt listeners (prompt targets)",
-                    );
-                }
                 paths.push(path.clone());
                 out.push(Listener {
                     name: key.to_owned(),
@@ -99,6 +91,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
                     port: l.value.port.as_ref().map_or(port, |p| p.value),
                     timeout,
                     max_retries: None,
+                    input_filters: Vec::new(),
                     pos: l.pos,
                 });
             };
@@ -153,6 +146,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
             port: l.value.port.as_ref().map_or(10000, |p| p.value),
             timeout,
             max_retries: None,
+            input_filters: Vec::new(),
             pos: l.pos,
         });
     }
@@ -165,6 +159,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
             port: 12000,
             timeout: None,
             max_retries: None,
+            input_filters: Vec::new(),
             pos: Pos::default(),
         });
     }
@@ -176,13 +171,14 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
         .timeout
         .as_ref()
         .and_then(|t| cx.duration(t, &child(path, "timeout")));
-    for (key, list) in [
-        ("input_filters", &l.input_filters),
-        ("output_filters", &l.output_filters),
-    ] {
-        check_ids(list, &child(path, key), ids, cx);
-        cx.not_acted_on(path, key, list, "request and response filters");
-    }
+    check_ids(&l.input_filters, &child(path, "input_filters"), ids, cx);
+    check_ids(&l.output_filters, &child(path, "output_filters"), ids, cx);
+    cx.not_acted_on(
+        path,
+        "output_filters",
+        &l.output_filters,
+        "response filters (input_filters are)",
+    );
     if let Some(agents) = &l.agents {
         for (i, a) in agents.value.iter().enumerate() {
             let p = index(&child(path, "agents"), i);
@@ -217,12 +213,7 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
             cx.not_acted_on(path, "router", &l.router, what);
             cx.not_acted_on(path, "agents", &l.agents, what);
         }
-        ListenerKind::Prompt => cx.warn(
-            Code::NotActedOn,
-            &child(path, "type"),
-            kind.pos,
-            "accepted but not acted on yet: prompt listeners (prompt targets)",
-        ),
+        ListenerKind::Prompt => {}
         _ => cx.warn(
             Code::NotActedOn,
             &child(path, "type"),
@@ -247,6 +238,12 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
         ),
         timeout,
         max_retries: l.max_retries.as_ref().map(|m| m.value),
+        input_filters: l
+            .input_filters
+            .iter()
+            .flat_map(|f| f.value.iter())
+            .map(|f| f.value.clone())
+            .collect(),
         pos: l.at,
     })
 }
@@ -315,4 +312,27 @@ fn check_unique(listeners: &[Listener], paths: &[String], cx: &mut Cx<'_>) {
             );
         }
     }
+}
+
+/// The typed `filters`.
+pub(crate) fn filters(raw: &RawConfig) -> Vec<crate::config::model::Filter> {
+    raw.filters
+        .iter()
+        .flat_map(|f| f.value.iter())
+        .filter_map(|f| {
+            let id = f.id.as_ref()?.value.clone();
+            Some(crate::config::model::Filter {
+                url: f.url.as_ref()?.value.trim_end_matches('/').to_owned(),
+                kind: f
+                    .kind
+                    .as_ref()
+                    .map_or(crate::config::enums::FilterKind::Mcp, |k| k.value),
+                tool: f
+                    .tool
+                    .as_ref()
+                    .map_or_else(|| id.clone(), |t| t.value.clone()),
+                id,
+            })
+        })
+        .collect()
 }

@@ -149,13 +149,17 @@ pub(crate) fn validate(
 
     let ids = listeners::agents_and_filters(raw, &mut cx);
     let endpoints = prompts::endpoints(raw, &mut cx);
-    prompts::prompt_sections(raw, &endpoints, &mut cx);
+    let targets = prompts::prompt_sections(raw, &endpoints, &mut cx);
     let providers = providers::providers(raw, &endpoints, &mut cx);
     let listeners = listeners::listeners(raw, &ids, &mut cx);
     let aliases = references::aliases(raw, &providers, &mut cx);
     let rate_limits = references::rate_limits(raw, &providers, &mut cx);
-    references::routing_preferences(raw, &providers, &mut cx);
+    let preferences = references::routing_preferences(raw, &providers, &mut cx);
     routing::routing_sections(raw, &mut cx);
+    let routing = routing::routing(raw, &providers, &aliases, preferences, &mut cx);
+    let guards = prompts::guards(raw, &providers, &aliases, &mut cx);
+    let prompts = prompts::prompts(raw, targets, &providers, &aliases, &mut cx);
+    let filters = listeners::filters(raw);
     let tracing = telemetry::tracing(raw, &mut cx);
     let gateway = gateway::gateway(raw, &mut cx);
 
@@ -170,6 +174,10 @@ pub(crate) fn validate(
         rate_limits,
         tracing,
         gateway,
+        routing,
+        guards,
+        prompts,
+        filters,
         warnings: Vec::new(),
     })
 }

@@ -1,13 +1,15 @@
 //! Prompt-gateway sections: endpoints, prompt targets, guards, system prompt.
 //!
-//! None is acted on yet; all are checked so a config that works in Plano keeps working here
-//! once they are, and a broken one is caught now.
+//! Prompt targets, their endpoints, the system prompt and the jailbreak guard are acted on;
+//! the legacy `error_target` and `mode` are checked and accepted with a warning.
 
 use std::collections::BTreeMap;
 
 use super::Cx;
+use crate::config::decode::Scalar;
 use crate::config::diag::{Code, Pos, child, index};
-use crate::config::enums::Protocol;
+use crate::config::enums::{HttpMethod, Protocol};
+use crate::config::model::{PromptTarget, Prompts, TargetEndpoint, TargetParameter};
 use crate::config::raw::{RawConfig, RawTargetEndpoint};
 use crate::config::values::{is_header_name, parse_host_port};
 
@@ -74,22 +76,17 @@ pub(crate) fn endpoints(raw: &RawConfig, cx: &mut Cx<'_>) -> BTreeMap<String, En
             ),
         }
     }
-    cx.not_acted_on(
-        "",
-        "endpoints",
-        &raw.endpoints,
-        "endpoints (used by prompt targets)",
-    );
     out
 }
 
 /// Checks prompt targets (unique names, known endpoints, headers), guards and the legacy
-/// `error_target`, and warns that they are not acted on.
+/// `error_target`, and returns the typed targets.
 pub(crate) fn prompt_sections(
     raw: &RawConfig,
     endpoints: &BTreeMap<String, Endpoint>,
     cx: &mut Cx<'_>,
-) {
+) -> Vec<PromptTarget> {
+    let mut out = Vec::new();
     let mut names: BTreeMap<&str, Pos> = BTreeMap::new();
     for (i, t) in raw
         .prompt_targets
@@ -134,6 +131,82 @@ pub(crate) fn prompt_sections(
         if let Some(e) = &t.endpoint {
             target_endpoint(&e.value, &child(&path, "endpoint"), endpoints, cx);
         }
+        let (Some(name), Some(description)) = (&t.name, &t.description) else {
+            continue;
+        };
+        let endpoint = t.endpoint.as_ref().and_then(|e| {
+            let e = &e.value;
+            let ep = endpoints.get(&e.name.as_ref()?.value)?;
+            let scheme = match ep.protocol {
+                Protocol::Https => "https",
+                _ => "http",
+            };
+            let base_url = match ep.port {
+                Some(port) => format!("{scheme}://{}:{port}", ep.host),
+                None => format!("{scheme}://{}", ep.host),
+            };
+            let headers = e
+                .http_headers
+                .iter()
+                .flat_map(|h| h.value.0.iter())
+                .filter_map(|(n, v)| {
+                    let p = child(&child(&child(&path, "endpoint"), "http_headers"), &n.value);
+                    Some((n.value.to_ascii_lowercase(), cx.secret(v, &p)?))
+                })
+                .collect();
+            Some(TargetEndpoint {
+                base_url,
+                path: e
+                    .path
+                    .as_ref()
+                    .map_or_else(|| "/".to_owned(), |p| p.value.clone()),
+                post: e
+                    .http_method
+                    .as_ref()
+                    .is_some_and(|m| m.value == HttpMethod::Post),
+                headers,
+            })
+        });
+        let scalar = |s: &Scalar| match s {
+            Scalar::Str(v) => serde_json::Value::from(v.clone()),
+            Scalar::Int(v) => serde_json::Value::from(*v),
+            Scalar::Float(v) => serde_json::Value::from(*v),
+            Scalar::Bool(v) => serde_json::Value::from(*v),
+        };
+        let parameters = t
+            .parameters
+            .iter()
+            .flat_map(|p| p.value.iter())
+            .filter_map(|p| {
+                Some(TargetParameter {
+                    name: p.name.as_ref()?.value.clone(),
+                    description: p.description.as_ref()?.value.clone(),
+                    kind: p.kind.as_ref()?.value.clone(),
+                    required: p.required.as_ref().is_some_and(|r| r.value),
+                    default: p.default.as_ref().map(|d| scalar(&d.value)),
+                    values: p
+                        .values
+                        .iter()
+                        .flat_map(|v| v.value.iter())
+                        .map(scalar)
+                        .collect(),
+                    in_path: p.in_path.as_ref().is_some_and(|v| v.value),
+                    format: p.format.as_ref().map(|f| f.value.clone()),
+                })
+            })
+            .collect();
+        out.push(PromptTarget {
+            name: name.value.clone(),
+            description: description.value.clone(),
+            default: t.default.as_ref().is_some_and(|d| d.value),
+            auto_llm_dispatch_on_response: t
+                .auto_llm_dispatch_on_response
+                .as_ref()
+                .is_none_or(|a| a.value),
+            parameters,
+            endpoint,
+            system_prompt: t.system_prompt.as_ref().map(|s| s.value.clone()),
+        });
     }
     if let Some(e) = raw
         .error_target
@@ -142,12 +215,55 @@ pub(crate) fn prompt_sections(
     {
         target_endpoint(&e.value, "error_target.endpoint", endpoints, cx);
     }
-    let what = "prompt targets, guards and function calling";
-    cx.not_acted_on("", "prompt_targets", &raw.prompt_targets, what);
-    cx.not_acted_on("", "prompt_guards", &raw.prompt_guards, what);
-    cx.not_acted_on("", "system_prompt", &raw.system_prompt, what);
-    cx.not_acted_on("", "error_target", &raw.error_target, what);
+    cx.not_acted_on(
+        "",
+        "error_target",
+        &raw.error_target,
+        "the legacy error target",
+    );
     cx.not_acted_on("", "mode", &raw.mode, "the legacy gateway mode");
+    out
+}
+
+/// The default function-calling model (Plano's Arch-Function).
+pub(crate) const DEFAULT_FUNCTION_MODEL: &str = "Arch-Function";
+
+/// The prompt gateway's settings: the targets, the global system prompt, and the
+/// function-calling model (which a provider must serve, else prompt targets are off with a
+/// warning).
+pub(crate) fn prompts(
+    raw: &RawConfig,
+    targets: Vec<PromptTarget>,
+    providers: &[crate::config::model::Provider],
+    aliases: &[crate::config::model::Alias],
+    cx: &mut Cx<'_>,
+) -> Prompts {
+    let named = raw
+        .overrides
+        .as_ref()
+        .and_then(|o| o.value.function_calling_model.as_ref());
+    let model = named.map_or(DEFAULT_FUNCTION_MODEL, |m| m.value.as_str());
+    let served = aliases.iter().any(|a| a.name == model)
+        || super::references::resolve_model(model, providers).is_some();
+    if !served
+        && !targets.is_empty()
+        && let Some(t) = &raw.prompt_targets
+    {
+        cx.warn(
+            Code::NotActedOn,
+            "prompt_targets",
+            t.pos,
+            format!(
+                "prompt targets are off: no provider serves the function-calling model \
+                 `{model}` (add one, or name a served model in overrides.function_calling_model)"
+            ),
+        );
+    }
+    Prompts {
+        targets,
+        system_prompt: raw.system_prompt.as_ref().map(|s| s.value.clone()),
+        function_model: served.then(|| model.to_owned()),
+    }
 }
 
 fn target_endpoint(
@@ -183,4 +299,63 @@ fn target_endpoint(
         }
         cx.secret_syntax(value, &p);
     }
+}
+
+/// The default guard model (Plano's Arch-Guard).
+pub(crate) const DEFAULT_GUARD_MODEL: &str = "Arch-Guard";
+
+/// `prompt_guards.input_guards.jailbreak`: typed when a provider serves its model, else a
+/// warning (the guard is off).
+pub(crate) fn guards(
+    raw: &RawConfig,
+    providers: &[crate::config::model::Provider],
+    aliases: &[crate::config::model::Alias],
+    cx: &mut Cx<'_>,
+) -> crate::config::model::Guards {
+    let mut out = crate::config::model::Guards::default();
+    let Some(g) = raw.prompt_guards.as_ref() else {
+        return out;
+    };
+    let Some(jb) = g
+        .value
+        .input_guards
+        .as_ref()
+        .and_then(|i| i.value.jailbreak.as_ref())
+    else {
+        return out;
+    };
+    let path = "prompt_guards.input_guards.jailbreak";
+    let model = jb
+        .value
+        .model
+        .as_ref()
+        .map_or(DEFAULT_GUARD_MODEL, |m| m.value.as_str());
+    let served = aliases.iter().any(|a| a.name == model)
+        || super::references::resolve_model(model, providers).is_some();
+    if !served {
+        cx.warn(
+            Code::NotActedOn,
+            path,
+            jb.pos,
+            format!(
+                "the jailbreak guard is off: no provider serves its model `{model}` (add one, or \
+                 name a served model in `model`)"
+            ),
+        );
+        return out;
+    }
+    let message = jb
+        .value
+        .on_exception
+        .as_ref()
+        .and_then(|e| e.value.message.as_ref())
+        .map_or_else(
+            || "I can't help with that request.".to_owned(),
+            |m| m.value.clone(),
+        );
+    out.jailbreak = Some(crate::config::model::Guard {
+        model: model.to_owned(),
+        message,
+    });
+    out
 }

@@ -275,7 +275,7 @@ fn provider(
                 &child(path, "routing_preferences"),
                 prefs.pos,
                 "routing_preferences under a provider is deprecated (v0.3); use the top-level \
-                 routing_preferences list (not acted on yet either)",
+                 routing_preferences list",
             );
         }
     }
@@ -344,6 +344,13 @@ fn provider(
         passthrough_auth,
         headers,
         default: p.default.as_ref().is_some_and(|d| d.value),
+        inline_routes: p
+            .routing_preferences
+            .iter()
+            .flat_map(|r| r.value.iter())
+            .filter(|_| !wildcard)
+            .filter_map(|r| Some((r.name.clone()?.value, r.description.clone()?.value)))
+            .collect(),
         pos: p.at,
     })
 }

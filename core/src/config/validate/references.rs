@@ -6,7 +6,7 @@ use std::num::NonZeroU64;
 use super::Cx;
 use crate::config::decode::closest;
 use crate::config::diag::{Code, Pos, Spanned, child, index};
-use crate::config::model::{Alias, Provider, RateLimit, SelectorValue};
+use crate::config::model::{Alias, Provider, RateLimit, RoutePreference, SelectorValue};
 use crate::config::raw::RawConfig;
 use crate::config::values::is_header_name;
 
@@ -229,9 +229,13 @@ pub(crate) fn rate_limits(
     out
 }
 
-/// Checks top-level `routing_preferences` (unique names, known models) and warns that they
-/// are not acted on.
-pub(crate) fn routing_preferences(raw: &RawConfig, providers: &[Provider], cx: &mut Cx<'_>) {
+/// Checks top-level `routing_preferences` (unique names, known models) and returns them.
+pub(crate) fn routing_preferences(
+    raw: &RawConfig,
+    providers: &[Provider],
+    cx: &mut Cx<'_>,
+) -> Vec<RoutePreference> {
+    let mut out = Vec::new();
     let mut names: BTreeMap<&str, Pos> = BTreeMap::new();
     for (i, pref) in raw
         .routing_preferences
@@ -277,11 +281,21 @@ pub(crate) fn routing_preferences(raw: &RawConfig, providers: &[Provider], cx: &
                 }
             }
         }
+        if let (Some(name), Some(description), Some(models)) =
+            (&pref.name, &pref.description, &pref.models)
+        {
+            let mut p = RoutePreference::new(
+                name.value.clone(),
+                description.value.clone(),
+                models.value.iter().map(|m| m.value.clone()).collect(),
+            );
+            if let Some(policy) = &pref.selection_policy
+                && let Some(prefer) = &policy.value.prefer
+            {
+                p.prefer = prefer.value;
+            }
+            out.push(p);
+        }
     }
-    cx.not_acted_on(
-        "",
-        "routing_preferences",
-        &raw.routing_preferences,
-        "preference-based routing",
-    );
+    out
 }

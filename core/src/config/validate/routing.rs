@@ -1,9 +1,13 @@
-//! Routing sections not acted on yet: overrides, metrics sources, affinity, prompt caching.
-//! Their values are range-checked so a broken config is caught now.
+//! Routing sections: the preference router's settings ([`routing`]), and the overrides,
+//! metrics sources, affinity and prompt-caching keys, range-checked (with a warning for
+//! those not acted on) so a broken config is caught now.
+
+use std::time::Duration;
 
 use super::Cx;
 use crate::config::diag::{Code, child, index};
-use crate::config::enums::SessionCacheKind;
+use crate::config::enums::{CostProvider, LatencyProvider, SessionCacheKind};
+use crate::config::model::{Alias, Provider, RoutePreference, Routing};
 use crate::config::raw::{RawConfig, RawMetricsSource};
 use crate::config::values::parse_base_url;
 
@@ -53,7 +57,6 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
             &o.upstream_tls_ca_path,
             "the host's TLS roots are used",
         );
-        cx.not_acted_on(path, "llm_routing_model", &o.llm_routing_model, what);
         cx.not_acted_on(
             path,
             "agent_orchestration_model",
@@ -132,12 +135,6 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
             cx.secret_syntax(token, &child(&child(&path, "auth"), "token"));
         }
     }
-    cx.not_acted_on(
-        "",
-        "model_metrics_sources",
-        &raw.model_metrics_sources,
-        "model metrics sources",
-    );
 
     if let Some(r) = &raw.routing {
         let r = &r.value;
@@ -217,12 +214,36 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
             );
         }
     }
-    cx.not_acted_on(
-        "",
-        "routing",
-        &raw.routing,
-        "model affinity and routing budget",
-    );
+    if let Some(r) = &raw.routing {
+        let r = &r.value;
+        let path = "routing";
+        cx.not_acted_on(
+            path,
+            "session_max_entries",
+            &r.session_max_entries,
+            "pins live in the host's state store, bounded by their TTL",
+        );
+        cx.not_acted_on(
+            path,
+            "routing_budget",
+            &r.routing_budget,
+            "the routing budget",
+        );
+        cx.not_acted_on(
+            path,
+            "route_on_user_only",
+            &r.route_on_user_only,
+            "only a trailing user message is routed anyway",
+        );
+        if let Some(c) = &r.session_cache {
+            cx.not_acted_on(
+                &child(path, "session_cache"),
+                "url",
+                &c.value.url,
+                "pins live in the host's state store (gateway.state)",
+            );
+        }
+    }
 
     if let Some(c) = &raw.prompt_caching {
         cx.range(
@@ -244,4 +265,167 @@ pub(crate) fn routing_sections(raw: &RawConfig, cx: &mut Cx<'_>) {
         &raw.prompt_caching,
         "automatic prompt caching",
     );
+}
+
+/// Default token budget of the conversation the router sees.
+pub(crate) const DEFAULT_ROUTER_CONTEXT_TOKENS: u64 = 2048;
+/// Default lifetime of a session pin.
+pub(crate) const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(600);
+/// The router model when the config names none.
+pub(crate) const DEFAULT_ROUTER_MODEL: &str = "Arch-Router";
+
+/// The typed routing settings: every route (top-level and the deprecated per-provider form),
+/// the router model (which must be served by a configured provider, else routing is off with
+/// a warning), static metrics and session pinning.
+pub(crate) fn routing(
+    raw: &RawConfig,
+    providers: &[Provider],
+    aliases: &[Alias],
+    mut preferences: Vec<RoutePreference>,
+    cx: &mut Cx<'_>,
+) -> Routing {
+    for p in providers {
+        for (name, description) in &p.inline_routes {
+            if !preferences.iter().any(|r| &r.name == name) {
+                preferences.push(RoutePreference::new(
+                    name.clone(),
+                    description.clone(),
+                    vec![p.name.clone()],
+                ));
+            }
+        }
+    }
+    let overrides = raw.overrides.as_ref().map(|o| &o.value);
+    let legacy = raw.routing.as_ref().map(|r| &r.value);
+    let named = overrides
+        .and_then(|o| o.llm_routing_model.as_ref())
+        .or_else(|| legacy.and_then(|r| r.model.as_ref()));
+    let router = named.map_or(DEFAULT_ROUTER_MODEL, |m| m.value.as_str());
+    let served = aliases.iter().any(|a| a.name == router)
+        || super::references::resolve_model(router, providers).is_some();
+    let router_model = if served {
+        Some(router.to_owned())
+    } else {
+        if !preferences.is_empty() {
+            let (path, pos) = match named {
+                Some(m) => ("overrides.llm_routing_model", m.pos),
+                None => match &raw.routing_preferences {
+                    Some(r) => ("routing_preferences", r.pos),
+                    // Only the deprecated per-provider form: point at that provider.
+                    None => (
+                        "model_providers",
+                        providers
+                            .iter()
+                            .find(|p| !p.inline_routes.is_empty())
+                            .map_or(Default::default(), |p| p.pos),
+                    ),
+                },
+            };
+            cx.warn(
+                Code::NotActedOn,
+                path,
+                pos,
+                format!(
+                    "preference-based routing is off: no provider serves the router model \
+                     `{router}` (add one, e.g. `model: arch/Arch-Router` with its base_url, or \
+                     name a served model in overrides.llm_routing_model)"
+                ),
+            );
+        }
+        None
+    };
+    let mut costs = Vec::new();
+    let mut latencies = Vec::new();
+    for (i, s) in raw
+        .model_metrics_sources
+        .iter()
+        .flat_map(|s| s.value.iter())
+        .enumerate()
+    {
+        let path = index("model_metrics_sources", i);
+        match s {
+            RawMetricsSource::Cost(c) => {
+                let stat = c
+                    .provider
+                    .as_ref()
+                    .is_some_and(|p| p.value == CostProvider::Static);
+                if stat {
+                    for (model, price) in c.prices.iter().flat_map(|p| p.value.0.iter()) {
+                        if price.value.is_finite() && price.value >= 0.0 {
+                            costs.push((model.value.clone(), price.value));
+                        } else {
+                            cx.error(
+                                Code::InvalidValue,
+                                &child(&child(&path, "prices"), &model.value),
+                                price.pos,
+                                "a price must be a finite number, 0 or more",
+                            );
+                        }
+                    }
+                } else {
+                    cx.warn(
+                        Code::NotActedOn,
+                        &path,
+                        c.at,
+                        "accepted but not fetched yet: a catalog price source (use `provider: \
+                         static` with `prices`); its models rank in config order",
+                    );
+                }
+            }
+            RawMetricsSource::Latency(l) => {
+                let stat = l
+                    .provider
+                    .as_ref()
+                    .is_some_and(|p| p.value == LatencyProvider::Static);
+                if stat {
+                    for (model, ms) in l.latencies.iter().flat_map(|p| p.value.0.iter()) {
+                        if ms.value.is_finite() && ms.value >= 0.0 {
+                            latencies.push((model.value.clone(), ms.value));
+                        } else {
+                            cx.error(
+                                Code::InvalidValue,
+                                &child(&child(&path, "latencies"), &model.value),
+                                ms.pos,
+                                "a latency must be a finite number of ms, 0 or more",
+                            );
+                        }
+                    }
+                } else {
+                    for key in ["url", "query"] {
+                        if !l.seen.contains(&key) {
+                            cx.error(
+                                Code::MissingKey,
+                                &path,
+                                l.at,
+                                format!("missing required key `{key}`"),
+                            );
+                        }
+                    }
+                    cx.warn(
+                        Code::NotActedOn,
+                        &path,
+                        l.at,
+                        "accepted but not fetched yet: a Prometheus latency source (use \
+                         `provider: static` with `latencies`); its models rank in config order",
+                    );
+                }
+            }
+        }
+    }
+    Routing {
+        preferences,
+        router_model,
+        router_context_tokens: overrides
+            .and_then(|o| o.llm_routing_model_context_length.as_ref())
+            .map_or(DEFAULT_ROUTER_CONTEXT_TOKENS, |n| n.value.max(1)),
+        session_ttl: legacy
+            .and_then(|r| r.session_ttl_seconds.as_ref())
+            .map_or(DEFAULT_SESSION_TTL, |s| Duration::from_secs(s.value)),
+        tenant_header: legacy
+            .and_then(|r| r.session_cache.as_ref())
+            .and_then(|c| c.value.tenant_header.as_ref())
+            .map(|h| h.value.to_ascii_lowercase()),
+        costs,
+        latencies,
+    }
 }

@@ -188,6 +188,8 @@ pub fn config(upstream: &str, extra: &str) -> String {
 pub struct Gateway {
     pub child: Child,
     pub url: String,
+    /// The prompt listener's URL, when `--prompt-port` was given and it is served.
+    pub prompt_url: Option<String>,
     pub stderr: Arc<Mutex<String>>,
     _dir: TempDir,
 }
@@ -269,9 +271,21 @@ impl Gateway {
             .strip_prefix("listening ")
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
             .to_owned();
+        // With a prompt listener asked for, its address is the second line.
+        let prompt_url = if args.contains(&"--prompt-port") {
+            let second = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap_or_default();
+            second.strip_prefix("prompt listener ").map(str::to_owned)
+        } else {
+            None
+        };
         Gateway {
             child,
             url,
+            prompt_url,
             stderr,
             _dir: dir,
         }

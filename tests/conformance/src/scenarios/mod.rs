@@ -3,6 +3,7 @@
 mod errors;
 mod faults;
 mod generate;
+mod llm_routing;
 mod local;
 mod ratelimit;
 mod resilience;
@@ -33,15 +34,18 @@ pub enum Capability {
     Timeouts,
     /// `gateway.body_limit` enforced with a 413.
     BodyLimit,
+    /// Preference-based routing: the router call before the request, and session pins.
+    PreferenceRouting,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 4] = [
+    pub const ALL: [Capability; 5] = [
         Capability::ResponsesState,
         Capability::RateLimits,
         Capability::Timeouts,
         Capability::BodyLimit,
+        Capability::PreferenceRouting,
     ];
 
     /// Its name on the command line and in reports.
@@ -51,6 +55,7 @@ impl Capability {
             Capability::RateLimits => "rate-limits",
             Capability::Timeouts => "timeouts",
             Capability::BodyLimit => "body-limit",
+            Capability::PreferenceRouting => "preference-routing",
         }
     }
 
@@ -108,6 +113,7 @@ pub(crate) fn all() -> Vec<Scenario> {
     faults::register(&mut out);
     ratelimit::register(&mut out);
     state::register(&mut out);
+    llm_routing::register(&mut out);
     out
 }
 
