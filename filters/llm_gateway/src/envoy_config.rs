@@ -1,5 +1,6 @@
 //! The Envoy configuration for a plano config: the model listener with this filter, one
-//! cluster per upstream origin (TLS for `https`), the collector's cluster, timeouts and
+//! cluster per upstream origin (providers and input filters; TLS for `https`), the
+//! collector's cluster, timeouts and
 //! retries from the config, and the admin interface on 127.0.0.1 only (Envoy's admin serves
 //! `config_dump`, which holds the plano config: never expose it).
 //!
@@ -73,6 +74,20 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
                 "provider {}: no upstream origin (set base_url, or --aws-region for a catalog URL with a region)",
                 p.name
             )),
+        }
+    }
+    // Input filters (HTTP and MCP) are side calls the exchange sends like any attempt.
+    for f in &config.filters {
+        match crate::upstream::target_of(&f.url) {
+            Some(t) => {
+                let c = Cluster {
+                    tls: t.scheme == "https",
+                    host: t.host,
+                    port: t.port,
+                };
+                clusters.insert(cluster_name(c.tls, &c.host, c.port), c);
+            }
+            None => warnings.push(format!("filter {}: url is not http(s)", f.id)),
         }
     }
     if let Some(c) = crate::otlp::collector(&config.tracing) {
