@@ -403,3 +403,31 @@ fn listener_max_retries_sets_the_attempts_per_provider() {
     // Backoff ceilings 250 then 500 ms, jitter 0.5.
     assert_eq!(sleeps, vec![125, 250]);
 }
+
+#[test]
+fn an_oversized_request_is_refused_without_its_body() {
+    use plano_core::exchange::{Action, Exchange, ExchangeOptions, Ids, RequestHead};
+    let gw = Gw::new(config());
+    let ids = Ids {
+        token: "t".into(),
+        span_id: [1; 8],
+    };
+    let refuse = |method: &str, target: &str| {
+        let mut ex = Exchange::new(&gw.config, ExchangeOptions::default(), ids.clone(), T0);
+        let head = RequestHead {
+            method,
+            target,
+            headers: &[],
+        };
+        match ex.on_oversized_request(&head) {
+            Action::Respond(r) => (r, ex.client_api()),
+            Action::Send(_) => panic!("an oversized request is never sent"),
+        }
+    };
+    let (reply, api) = refuse("POST", "/v1/messages");
+    assert_eq!(reply.status, 413);
+    assert_eq!(api, hermesllm::Api::AnthropicMessages);
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(body["type"], "error", "Anthropic's error shape: {body}");
+    assert_eq!(refuse("POST", "/nowhere").0.status, 404);
+}

@@ -53,20 +53,10 @@ impl<'c> Exchange<'c> {
         if !matches!(self.phase, Phase::New) {
             return self.respond_internal("on_request called twice");
         }
-        let route = match route::classify(head.method, head.target, head.headers) {
+        let route = match self.classify(head) {
             Ok(r) => r,
-            Err(e) => {
-                self.client_api = e.api();
-                let mut reply = Reply::api_error(e.api(), &e.to_api_error());
-                if let route::RouteError::MethodNotAllowed { allow, .. } = &e {
-                    reply
-                        .headers
-                        .push(("allow".to_owned(), (*allow).to_owned()));
-                }
-                return self.respond(reply);
-            }
+            Err(action) => return action,
         };
-        self.client_api = route.api();
         self.custom_attributes =
             crate::telemetry::custom_attributes(&self.config.tracing, head.headers);
         let limit = self.config.gateway.body_limit;
@@ -119,6 +109,42 @@ impl<'c> Exchange<'c> {
             }
             Route::Generate(g) => self.generate(kv, head, g, body, now_ms, false).await,
             Route::Decide(g) => self.generate(kv, head, g, body, now_ms, true).await,
+        }
+    }
+
+    /// The request phase for a body known to exceed [`Exchange::body_limit`] (from its
+    /// `content-length`, or counted while it arrives) without holding the body: the 413 in
+    /// the client's API shape, or the route's own error (404, 405) for a request to no known
+    /// route. For hosts that must not buffer what they will refuse (Envoy's filter). Call
+    /// instead of [`Exchange::on_request`], once; then [`Exchange::finish`].
+    pub fn on_oversized_request(&mut self, head: &RequestHead<'_>) -> Action {
+        if !matches!(self.phase, Phase::New) {
+            return self.respond_internal("on_request called twice");
+        }
+        if let Err(action) = self.classify(head) {
+            return action;
+        }
+        let limit = self.config.gateway.body_limit;
+        self.respond_error(ExchangeError::Request(RequestError::BodyTooLarge { limit }))
+    }
+
+    /// Which route the request is (setting the client API), or the reply for no route.
+    fn classify(&mut self, head: &RequestHead<'_>) -> Result<Route, Action> {
+        match route::classify(head.method, head.target, head.headers) {
+            Ok(r) => {
+                self.client_api = r.api();
+                Ok(r)
+            }
+            Err(e) => {
+                self.client_api = e.api();
+                let mut reply = Reply::api_error(e.api(), &e.to_api_error());
+                if let route::RouteError::MethodNotAllowed { allow, .. } = &e {
+                    reply
+                        .headers
+                        .push(("allow".to_owned(), (*allow).to_owned()));
+                }
+                Err(self.respond(reply))
+            }
         }
     }
 

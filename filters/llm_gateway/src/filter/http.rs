@@ -1,0 +1,535 @@
+//! One request: the exchange's phases called from proxy-wasm's HTTP callbacks.
+//!
+//! ```text
+//! request headers    method, path and headers copied; a content-length over the body limit
+//!                    is the 413 at once; no body: the request phase now
+//! request body       buffered (over the body limit: the 413 in the client's shape) to its
+//!                    end, then the request phase: a local reply, or the upstream request
+//!                    sent with dispatch_http_call to the provider's cluster
+//! http call response the upstream answer (or its failure) judged by the exchange: the reply,
+//!                    or a retry or fallback (after a backoff slept on the sleep cluster)
+//! log                the exchange finished (rate limit settled), stats, span queued
+//! ```
+//!
+//! Why dispatch_http_call and not Envoy's router: the upstream request's head depends on the
+//! body (model, stream flag, path, credentials), and Envoy's proxy-wasm host lets a filter
+//! change the request head only while the head is paused, which also withholds the body
+//! from the filter (a paused head is turned into "pause everything"); once the head has
+//! continued it can no longer be changed. The whole upstream answer arrives at once, so a
+//! stream is transcoded in one pass (README: what this costs).
+//!
+//! Every callback is total: nothing here unwraps, indexes or panics on any input.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use plano_core::exchange::{
+    Action, AttemptFailure, Exchange, HeadAction, Ids, MAX_ERROR_BODY, Next, Reply, RequestHead,
+};
+use plano_core::kv::now_or_never;
+use plano_core::upstream::UpstreamRequest;
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext};
+use proxy_wasm::types::{Action as Flow, BufferType, LogLevel, MapType};
+
+use super::host::{log, now_ms, random, read_buffer, read_map, store, unit};
+use super::root::Vm;
+use crate::otlp::{self, Fresh, TraceCtx};
+use crate::upstream::{SLEEP_CLUSTER, target_of};
+
+/// How much of a buffered stream is transcoded at a time.
+const STREAM_SLICE: usize = 64 * 1024;
+
+/// Bytes `start..start + len` of the call's response body.
+fn read_slice(start: usize, len: usize) -> Vec<u8> {
+    hostcalls::get_buffer(BufferType::HttpCallResponseBody, start, len)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Where the request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Reading the client's request.
+    Request,
+    /// An upstream call is in flight.
+    Calling,
+    /// Sleeping before a retry (a call to the sleep cluster is in flight).
+    Sleeping,
+    /// Answered: nothing more to do.
+    Done,
+}
+
+/// One request's context.
+pub struct Http {
+    vm: Option<Rc<Vm>>,
+    exchange: Option<Exchange<'static>>,
+    state: State,
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    trace: Option<TraceCtx>,
+    start_ms: u64,
+    finished: bool,
+}
+
+impl Http {
+    /// A context for one request (`vm` is `None` when the plugin is not configured).
+    pub fn new(vm: Option<Rc<Vm>>) -> Self {
+        Http {
+            vm,
+            exchange: None,
+            state: State::Request,
+            method: String::new(),
+            target: String::new(),
+            headers: Vec::new(),
+            trace: None,
+            start_ms: now_ms(),
+            finished: false,
+        }
+    }
+
+    /// Answers the client with `reply` (Envoy's local reply).
+    fn reply(&mut self, reply: &Reply) -> Flow {
+        let headers: Vec<(&str, &str)> = reply
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        if let Err(s) =
+            hostcalls::send_http_response(u32::from(reply.status), headers, Some(&reply.body))
+        {
+            log(
+                LogLevel::Error,
+                &format!("llm_gateway: local reply failed: {s:?}"),
+            );
+        }
+        self.state = State::Done;
+        Flow::Pause
+    }
+
+    /// A 500 for a state the filter cannot be in.
+    fn internal(&mut self, why: &str) -> Flow {
+        log(LogLevel::Error, &format!("llm_gateway: {why}"));
+        let body = br#"{"error":{"message":"internal gateway error","type":"internal_error"}}"#;
+        let reply = Reply {
+            status: 500,
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+            body: body.to_vec(),
+        };
+        self.reply(&reply)
+    }
+
+    /// The request phase over the whole body.
+    fn run_request(&mut self, body: &[u8]) -> Flow {
+        let kv = store();
+        let now = now_ms();
+        let headers = refs(&self.headers);
+        let head = RequestHead {
+            method: &self.method,
+            target: &self.target,
+            headers: &headers,
+        };
+        let Some(ex) = self.exchange.as_mut() else {
+            drop(headers);
+            return self.internal("no exchange for the request");
+        };
+        let action = now_or_never(ex.on_request(&kv, &head, body, now));
+        drop(headers);
+        match action {
+            None => self.internal("the state store did not answer synchronously"),
+            Some(action) => self.act(action),
+        }
+    }
+
+    /// Sends the upstream request or answers.
+    fn act(&mut self, action: Action) -> Flow {
+        match action {
+            Action::Respond(reply) => self.reply(&reply),
+            Action::Send(req) => self.send(&req),
+        }
+    }
+
+    /// Sends `req` to its provider's cluster.
+    fn send(&mut self, req: &UpstreamRequest) -> Flow {
+        let Some(t) = target_of(&req.url) else {
+            return self.failed(AttemptFailure::Connect("the upstream URL is not http(s)"));
+        };
+        let timeout_ms = self
+            .exchange
+            .as_ref()
+            .map_or(300_000, |ex| ex.deadlines().response_ms);
+        let mut map: Vec<(&str, &str)> = vec![
+            (":method", req.method),
+            (":scheme", t.scheme),
+            (":authority", t.authority.as_str()),
+            (":path", t.path.as_str()),
+        ];
+        for h in &req.headers {
+            let name = h.name.as_str();
+            if !matches!(name, "host" | "content-length" | "transfer-encoding") {
+                map.push((name, h.value()));
+            }
+        }
+        let body = (!req.body.is_empty()).then_some(req.body.as_slice());
+        let timeout = Duration::from_millis(timeout_ms.clamp(1, u64::from(u32::MAX)));
+        match hostcalls::dispatch_http_call(&t.cluster, map, body, vec![], timeout) {
+            Ok(_) => {
+                self.state = State::Calling;
+                Flow::Pause
+            }
+            // No such cluster (the Envoy config was not generated from this plano config).
+            Err(s) => {
+                log(
+                    LogLevel::Warn,
+                    &format!("llm_gateway: cannot call cluster {}: {s:?}", t.cluster),
+                );
+                self.failed(AttemptFailure::Connect(
+                    "no Envoy cluster for this upstream",
+                ))
+            }
+        }
+    }
+
+    /// An attempt failed before an answer.
+    fn failed(&mut self, failure: AttemptFailure<'_>) -> Flow {
+        let Some(ex) = self.exchange.as_mut() else {
+            return self.internal("no exchange");
+        };
+        let next = ex.on_upstream_failure(failure, now_ms(), unit());
+        self.next(next)
+    }
+
+    /// What follows an attempt: the reply, or a retry after its delay.
+    fn next(&mut self, next: Next) -> Flow {
+        match next {
+            Next::Respond(reply) => self.reply(&reply),
+            Next::Retry { delay_ms, .. } if delay_ms > 0 => self.sleep(delay_ms),
+            Next::Retry { .. } => self.retry(),
+        }
+    }
+
+    fn retry(&mut self) -> Flow {
+        let kv = store();
+        let Some(ex) = self.exchange.as_mut() else {
+            return self.internal("no exchange");
+        };
+        match now_or_never(ex.next_request(&kv, now_ms())) {
+            Some(action) => self.act(action),
+            None => self.internal("the state store did not answer synchronously"),
+        }
+    }
+
+    /// Waits `ms` with a call to the sleep cluster (Envoy's fault filter delays it); without
+    /// that cluster the retry goes at once.
+    fn sleep(&mut self, ms: u64) -> Flow {
+        let delay = ms.to_string();
+        let headers = vec![
+            (":method", "GET"),
+            (":scheme", "http"),
+            (":authority", "plano-sleep"),
+            (":path", "/sleep"),
+            ("x-envoy-fault-delay-request", delay.as_str()),
+        ];
+        let timeout = Duration::from_millis(ms.saturating_add(5_000));
+        match hostcalls::dispatch_http_call(SLEEP_CLUSTER, headers, None, vec![], timeout) {
+            Ok(_) => {
+                self.state = State::Sleeping;
+                Flow::Pause
+            }
+            Err(_) => self.retry(),
+        }
+    }
+
+    /// The upstream's answer (any status), or its failure (no head: `headers` empty).
+    fn answered(&mut self, headers: Vec<(String, String)>, body_size: usize) -> Flow {
+        let status = headers
+            .iter()
+            .find(|(n, _)| n == ":status")
+            .and_then(|(_, v)| v.parse::<u16>().ok());
+        let Some(status) = status else {
+            return self.broken();
+        };
+        // Envoy's own answers for a call that got no upstream response (plain text).
+        if !(200..300).contains(&status)
+            && !headers
+                .iter()
+                .any(|(n, v)| n == "content-type" && v.contains("json"))
+        {
+            let start = read_slice(0, body_size.min(120));
+            let text = String::from_utf8_lossy(&start).into_owned();
+            if text.starts_with("upstream request timeout") {
+                return self.failed(AttemptFailure::Timeout);
+            }
+            if text.starts_with("upstream connect error") || text.starts_with("no healthy upstream")
+            {
+                return self.failed(AttemptFailure::Connect(&text));
+            }
+        }
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(n, _)| !n.starts_with(':'))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let kv = store();
+        let now = now_ms();
+        let max = self
+            .vm
+            .as_ref()
+            .map_or(usize::MAX, |vm| vm.options.max_response_bytes);
+        let Some(ex) = self.exchange.as_mut() else {
+            return self.internal("no exchange");
+        };
+        let next = match ex.on_upstream_head(status, &refs, now) {
+            HeadAction::ReadError => {
+                let body = read_slice(0, body_size.min(MAX_ERROR_BODY));
+                ex.on_upstream_failure(AttemptFailure::ErrorBody(&body), now, unit())
+            }
+            HeadAction::ReadBody if body_size > max => {
+                ex.on_upstream_failure(AttemptFailure::BodyIncomplete, now, unit())
+            }
+            HeadAction::ReadBody => {
+                let body = read_slice(0, body_size);
+                match now_or_never(ex.on_upstream_body(&kv, &body, now, unit())) {
+                    Some(n) => n,
+                    None => return self.internal("the state store did not answer synchronously"),
+                }
+            }
+            HeadAction::Stream { status, headers } => {
+                // The answer is transcoded slice by slice from Envoy's buffer: only the
+                // client's bytes are held whole (send_http_response takes one body).
+                let mut out = Vec::with_capacity(body_size.saturating_add(body_size / 2));
+                let mut at = 0;
+                while at < body_size {
+                    let n = STREAM_SLICE.min(body_size - at);
+                    let chunk = read_slice(at, n);
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    at += chunk.len();
+                    let _ = now_or_never(ex.on_upstream_chunk(&kv, &chunk, now_ms(), &mut out));
+                }
+                let _ = now_or_never(ex.on_upstream_end(&kv, now_ms(), &mut out));
+                Next::Respond(Reply {
+                    status,
+                    headers,
+                    body: out,
+                })
+            }
+        };
+        self.next(next)
+    }
+
+    /// The call failed without an answer. Envoy's async client answers a failure before the
+    /// upstream's head itself (503 "upstream connect error", 504 "upstream request timeout",
+    /// handled in [`Http::answered`]); a failure callback means the upstream's answer had
+    /// begun and broke (reset, or over the buffer limit). So: a head arrived, then its body
+    /// broke — a stream ends with the client's error event (the events before the break are
+    /// lost with the async client's partial answer), a body is incomplete; neither is
+    /// retried on the same provider.
+    fn broken(&mut self) -> Flow {
+        let now = now_ms();
+        let Some(ex) = self.exchange.as_mut() else {
+            return self.internal("no exchange");
+        };
+        let next = match ex.on_upstream_head(200, &[], now) {
+            HeadAction::Stream { status, headers } => {
+                let mut out = Vec::new();
+                ex.on_upstream_broken(false, now, &mut out);
+                Next::Respond(Reply {
+                    status,
+                    headers,
+                    body: out,
+                })
+            }
+            HeadAction::ReadBody | HeadAction::ReadError => {
+                ex.on_upstream_failure(AttemptFailure::BodyIncomplete, now, unit())
+            }
+        };
+        self.next(next)
+    }
+
+    /// The 413 for a body over the limit, without holding it.
+    fn refuse_oversized(&mut self) -> Flow {
+        let headers = refs(&self.headers);
+        let head = RequestHead {
+            method: &self.method,
+            target: &self.target,
+            headers: &headers,
+        };
+        let action = self
+            .exchange
+            .as_mut()
+            .map(|ex| ex.on_oversized_request(&head));
+        drop(headers);
+        match action {
+            Some(Action::Respond(mut reply)) => {
+                // The rest of the body is never read: the connection cannot be reused.
+                reply
+                    .headers
+                    .push(("connection".to_owned(), "close".to_owned()));
+                self.reply(&reply)
+            }
+            _ => self.internal("no exchange for an oversized request"),
+        }
+    }
+
+    fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let (Some(vm), Some(ex)) = (self.vm.as_ref(), self.exchange.as_mut()) else {
+            return;
+        };
+        let end = now_ms();
+        let Some(record) = now_or_never(ex.finish(&store(), end)) else {
+            return;
+        };
+        vm.served.set(vm.served.get().saturating_add(1));
+        vm.metrics.record(&record);
+        if let Some(rle) = &record.rate_limit_error {
+            log(
+                LogLevel::Warn,
+                &format!("llm_gateway: rate limit settlement: {rle}"),
+            );
+        }
+        if let Some(ctx) = &self.trace {
+            vm.push_span(otlp::span(ctx, &record, self.start_ms, end));
+        }
+        // The exchange holds the request body: free it now, not when Envoy drops the context.
+        self.exchange = None;
+    }
+}
+
+impl Context for Http {
+    fn on_http_call_response(
+        &mut self,
+        _token_id: u32,
+        _num_headers: usize,
+        body_size: usize,
+        _num_trailers: usize,
+    ) {
+        match self.state {
+            State::Sleeping => {
+                let _ = self.retry();
+            }
+            State::Calling => {
+                let headers = read_map(MapType::HttpCallResponseHeaders);
+                let _ = self.answered(headers, body_size);
+            }
+            State::Request | State::Done => {}
+        }
+    }
+
+    fn on_done(&mut self) -> bool {
+        self.finish();
+        true
+    }
+}
+
+impl HttpContext for Http {
+    fn on_http_request_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Flow {
+        let Some(vm) = self.vm.clone() else {
+            return self.internal("llm_gateway is not configured");
+        };
+        let mut headers = Vec::new();
+        let mut authority = None;
+        for (name, value) in read_map(MapType::HttpRequestHeaders) {
+            match name.as_str() {
+                ":method" => self.method = value,
+                ":path" => self.target = value,
+                ":authority" => authority = Some(value),
+                n if n.starts_with(':') => {}
+                _ => headers.push((name, value)),
+            }
+        }
+        if let Some(a) = authority
+            && !headers.iter().any(|(n, _)| n == "host")
+        {
+            headers.push(("host".to_owned(), a));
+        }
+        let fresh = Fresh {
+            trace_id: random(),
+            span_id: random(),
+            unit: unit(),
+        };
+        let traceparent = headers
+            .iter()
+            .find(|(n, _)| n == "traceparent")
+            .map(|(_, v)| v.as_str());
+        self.trace = otlp::begin(traceparent, vm.sampling, fresh);
+        if let Some(inject) = self.trace.as_ref().and_then(|t| t.inject.clone()) {
+            headers.push(("traceparent".to_owned(), inject));
+        }
+        self.headers = headers;
+        let ids = Ids {
+            token: otlp::hex(&random::<16>()),
+            span_id: self.trace.as_ref().map_or_else(random, |t| t.span_id),
+        };
+        self.exchange = Some(Exchange::new(vm.config, vm.options, ids, self.start_ms));
+        if end_of_stream {
+            return self.run_request(&[]);
+        }
+        let limit = vm.config.gateway.body_limit;
+        let declared = self
+            .headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return self.refuse_oversized();
+        }
+        // Continue: a paused head would withhold the body from this filter (see the module
+        // docs); the route behind this filter answers nothing itself.
+        Flow::Continue
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Flow {
+        if self.state != State::Request {
+            return Flow::Pause;
+        }
+        let limit = self
+            .vm
+            .as_ref()
+            .map_or(u64::MAX, |vm| vm.config.gateway.body_limit);
+        if u64::try_from(body_size).unwrap_or(u64::MAX) > limit {
+            return self.refuse_oversized();
+        }
+        if !end_of_stream {
+            return Flow::Pause;
+        }
+        let body = read_buffer(BufferType::HttpRequestBody, body_size);
+        self.run_request(&body)
+    }
+
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Flow {
+        // A body ended by trailers: its last data callback did not say so.
+        if self.state != State::Request {
+            return Flow::Pause;
+        }
+        let limit = self
+            .vm
+            .as_ref()
+            .map_or(0, |vm| vm.config.gateway.body_limit);
+        let max = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+        let body = read_buffer(BufferType::HttpRequestBody, max);
+        if body.len() > max.saturating_sub(1) {
+            return self.refuse_oversized();
+        }
+        self.run_request(&body)
+    }
+
+    fn on_log(&mut self) {
+        self.finish();
+    }
+}
+
+/// Borrowed header pairs.
+fn refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}

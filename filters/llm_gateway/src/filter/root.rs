@@ -1,0 +1,239 @@
+//! The root context: loads the plano config once per VM in `on_configure` (every problem
+//! logged with its YAML position; a bad config fails the plugin, so Envoy refuses it),
+//! creates one [`Http`] context per request, and on its tick exports the queued spans with
+//! `dispatch_http_call` and updates the memory gauge.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::trace::v1::Span;
+use plano_core::config::{Config, Secret};
+use plano_core::exchange::ExchangeOptions;
+use plano_core::upstream::AwsCredentials;
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{BufferType, ContextType, LogLevel, MapType};
+
+use super::host::{self, log};
+use super::http::Http;
+use super::metrics::Metrics;
+use crate::otlp;
+use crate::upstream::cluster_name;
+
+/// What every request of this VM shares.
+#[derive(Debug)]
+pub struct Vm {
+    /// The loaded config (leaked once per `on_configure`: exchanges borrow it for the VM's
+    /// life, and Envoy configures a VM once).
+    pub config: &'static Config,
+    /// Exchange options (AWS credentials from the environment; retries and fallback as on
+    /// every host).
+    pub options: ExchangeOptions<'static>,
+    /// `tracing.random_sampling` percent (100 when unset).
+    pub sampling: u32,
+    /// Stats.
+    pub metrics: Metrics,
+    /// Spans waiting for the tick.
+    pub spans: RefCell<VecDeque<Span>>,
+    /// Requests served by this VM (only VMs that serve requests report memory).
+    pub served: Cell<u64>,
+}
+
+impl Vm {
+    /// Queues a span for export (dropped when the queue is full or no collector is set).
+    pub fn push_span(&self, span: Span) {
+        let mut q = self.spans.borrow_mut();
+        if q.len() >= otlp::MAX_QUEUED {
+            self.metrics.span_dropped();
+            return;
+        }
+        q.push_back(span);
+    }
+}
+
+/// Where spans go: the collector's cluster, authority and path.
+#[derive(Debug)]
+struct Collector {
+    cluster: String,
+    authority: String,
+    path: String,
+}
+
+/// The root context.
+#[derive(Debug, Default)]
+pub struct Root {
+    vm: Option<Rc<Vm>>,
+    collector: Option<Collector>,
+    /// An export is in flight (one at a time).
+    exporting: bool,
+}
+
+impl Root {
+    /// A root context before its configuration.
+    pub fn new() -> Self {
+        Root::default()
+    }
+}
+
+impl Context for Root {
+    fn on_http_call_response(
+        &mut self,
+        _token: u32,
+        _headers: usize,
+        _body: usize,
+        _trailers: usize,
+    ) {
+        self.exporting = false;
+        let status = host::read_map(MapType::HttpCallResponseHeaders)
+            .into_iter()
+            .find(|(k, _)| k == ":status")
+            .map(|(_, v)| v);
+        if !status.as_deref().is_some_and(|s| s.starts_with('2')) {
+            log(
+                LogLevel::Warn,
+                &format!("llm_gateway: OTLP export answered {status:?}"),
+            );
+        }
+    }
+}
+
+impl RootContext for Root {
+    fn on_configure(&mut self, size: usize) -> bool {
+        let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, size)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let Ok(yaml) = std::str::from_utf8(&bytes) else {
+            log(
+                LogLevel::Critical,
+                "llm_gateway: the plugin configuration is not UTF-8 text",
+            );
+            return false;
+        };
+        if yaml.trim().is_empty() {
+            log(
+                LogLevel::Critical,
+                "llm_gateway: empty plugin configuration: put the plano config (YAML) in `configuration`",
+            );
+            return false;
+        }
+        // Secrets come from the environment Envoy passes in (vm_config.environment_variables):
+        // this is the host, where reading it belongs.
+        #[allow(clippy::disallowed_methods)]
+        let lookup = |name: &str| std::env::var(name).ok();
+        let config = match Config::load(yaml, &lookup) {
+            Ok(c) => c,
+            Err(e) => {
+                for d in &e.diagnostics {
+                    log(
+                        LogLevel::Critical,
+                        &format!("llm_gateway: plano config: {d}"),
+                    );
+                }
+                return false;
+            }
+        };
+        for w in &config.warnings {
+            log(LogLevel::Warn, &format!("llm_gateway: plano config: {w}"));
+        }
+        let config: &'static Config = Box::leak(Box::new(config));
+        let aws: Option<&'static AwsCredentials> =
+            aws_credentials().map(|c| &*Box::leak(Box::new(c)));
+        let options = ExchangeOptions::default().aws(aws);
+        self.collector = otlp::collector(&config.tracing).map(|url| {
+            let tls = url.protocol == plano_core::config::Protocol::Https;
+            let default_port = if tls { 443 } else { 80 };
+            Collector {
+                cluster: cluster_name(tls, &url.host, url.port),
+                authority: if url.port == default_port {
+                    url.host.clone()
+                } else {
+                    format!("{}:{}", url.host, url.port)
+                },
+                path: otlp::traces_path(&url),
+            }
+        });
+        self.vm = Some(Rc::new(Vm {
+            config,
+            options,
+            sampling: config.tracing.sampling_percent.unwrap_or(100),
+            metrics: Metrics::define(),
+            spans: RefCell::new(VecDeque::new()),
+            served: Cell::new(0),
+        }));
+        let _ = hostcalls::set_tick_period(Duration::from_secs(1));
+        log(
+            LogLevel::Info,
+            &format!(
+                "llm_gateway: configured ({} providers, state: proxy-wasm shared data of this Envoy)",
+                config.providers.len()
+            ),
+        );
+        true
+    }
+
+    fn on_tick(&mut self) {
+        let Some(vm) = self.vm.as_ref() else { return };
+        if vm.served.get() > 0 {
+            vm.metrics.memory(host::memory_bytes());
+        }
+        let Some(c) = self.collector.as_ref() else {
+            vm.spans.borrow_mut().clear();
+            return;
+        };
+        if self.exporting || vm.spans.borrow().is_empty() {
+            return;
+        }
+        let batch: Vec<Span> = {
+            let mut q = vm.spans.borrow_mut();
+            let n = q.len().min(otlp::MAX_BATCH);
+            q.drain(..n).collect()
+        };
+        let body = otlp::export_body(batch);
+        let headers = vec![
+            (":method", "POST"),
+            (":path", c.path.as_str()),
+            (":authority", c.authority.as_str()),
+            ("content-type", "application/x-protobuf"),
+        ];
+        match hostcalls::dispatch_http_call(
+            &c.cluster,
+            headers,
+            Some(&body),
+            vec![],
+            Duration::from_secs(5),
+        ) {
+            Ok(_) => self.exporting = true,
+            Err(s) => log(
+                LogLevel::Warn,
+                &format!(
+                    "llm_gateway: OTLP export to cluster {} failed: {s:?}",
+                    c.cluster
+                ),
+            ),
+        }
+    }
+
+    fn create_http_context(&self, _context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(Http::new(self.vm.clone())))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}
+
+/// AWS credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`
+/// and `AWS_REGION` (else `AWS_DEFAULT_REGION`), for SigV4 providers without `access_key`.
+#[allow(clippy::disallowed_methods)] // the host's environment, as for the secrets
+fn aws_credentials() -> Option<AwsCredentials> {
+    let get = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+    let id = get("AWS_ACCESS_KEY_ID")?;
+    let secret = get("AWS_SECRET_ACCESS_KEY")?;
+    let mut creds = AwsCredentials::new(id, Secret::literal(secret));
+    creds.session_token = get("AWS_SESSION_TOKEN").map(Secret::literal);
+    creds.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
+    Some(creds)
+}

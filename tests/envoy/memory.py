@@ -1,0 +1,93 @@
+"""The filter's memory under load (tests/envoy/run): N non-streaming requests over one
+keep-alive connection, N/2 more, then two long streams, reading this VM's linear memory from
+Envoy's admin stats (`wasmcustom.plano_llm.vm_memory_bytes`, set on the filter's 1 s tick)
+after each phase. Wasm memory never shrinks: each figure is the VM's high-water mark.
+
+usage: memory.py GATEWAY ADMIN N BUDGET_BYTES
+Prints the figures; exits 1 when a request fails, memory after N requests is over the budget,
+it grows further with more requests, or a long stream takes more than twice its size."""
+
+import http.client
+import json
+import sys
+import time
+from urllib.parse import urlparse
+
+
+def gauge(admin):
+    conn = http.client.HTTPConnection(admin.hostname, admin.port, timeout=10)
+    conn.request("GET", "/stats?filter=plano_llm.vm_memory_bytes")
+    text = conn.getresponse().read().decode()
+    for line in text.splitlines():
+        if "vm_memory_bytes" in line:
+            return int(line.rsplit(":", 1)[1])
+    return 0
+
+
+def settle(admin):
+    time.sleep(2.5)  # two ticks
+    return gauge(admin)
+
+
+def main():
+    gw, admin = urlparse(sys.argv[1]), urlparse(sys.argv[2])
+    n, budget = int(sys.argv[3]), int(sys.argv[4])
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]})
+    conn = http.client.HTTPConnection(gw.hostname, gw.port, timeout=30)
+
+    def post(path, payload, headers=None):
+        nonlocal conn
+        for attempt in range(2):
+            try:
+                conn.request("POST", path, payload, {"content-type": "application/json", **(headers or {})})
+                resp = conn.getresponse()
+                data = resp.read()
+                return resp.status, data
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                conn = http.client.HTTPConnection(gw.hostname, gw.port, timeout=60)
+        raise SystemExit("request failed twice")
+
+    status, _ = post("/v1/chat/completions", body)
+    first = settle(admin)
+
+    def run(count):
+        start = time.time()
+        for i in range(count):
+            status, data = post("/v1/chat/completions", body)
+            if status != 200:
+                raise SystemExit(f"request {i}: status {status}: {data[:200]!r}")
+        return count / (time.time() - start)
+
+    rate = run(n)
+    after_requests = settle(admin)
+    run(n // 2)
+    after_more = settle(admin)
+    long_body = json.dumps({"model": "long-stream", "stream": True, "max_tokens": 100000,
+                            "messages": [{"role": "user", "content": "Go on"}]})
+    status, data = post("/v1/messages", long_body)
+    if status != 200 or b"message_stop" not in data:
+        raise SystemExit(f"long stream (Chat upstream -> Messages client): status {status}, {len(data)} bytes, tail {data[-200:]!r}")
+    stream_bytes = len(data)
+    stream = json.dumps({"model": "long-stream", "stream": True,
+                         "messages": [{"role": "user", "content": "Go on"}]})
+    status, data = post("/v1/chat/completions", stream)
+    if status != 200 or not data.rstrip().endswith(b"[DONE]"):
+        raise SystemExit(f"long stream (passthrough): status {status}, tail {data[-200:]!r}")
+    stream_bytes = max(stream_bytes, len(data))
+    after_stream = settle(admin)
+    mib = lambda b: f"{b / 1048576:.2f} MiB"
+    print(f"per-VM linear memory: after 1 request {mib(first)}; after {n} more requests {mib(after_requests)} "
+          f"({rate:.0f} req/s sequential); after {n // 2} more {mib(after_more)}; after two long streams "
+          f"(up to {stream_bytes} bytes to the client, buffered whole) {mib(after_stream)}")
+    if after_requests > budget:
+        raise SystemExit(f"steady memory {mib(after_requests)} is over the budget {mib(budget)}")
+    if after_more > after_requests + 256 * 1024:
+        raise SystemExit("memory kept growing with more requests (a leak)")
+    # A stream is held whole (dispatch_http_call delivers the whole answer): the high-water
+    # mark grows with the longest answer, bounded by about twice its client bytes.
+    if after_stream > after_more + 2 * stream_bytes:
+        raise SystemExit("a long stream took more than twice its size")
+
+
+main()
