@@ -1,0 +1,177 @@
+//! Upstream calls with Spin's outbound HTTP (`wasi:http/outgoing-handler`, through spin-sdk).
+//!
+//! Deadlines are races against `wasi:clocks` timers ([`crate::timer`]): the request is dropped
+//! (which cancels it) when `response_ms` passes before the head, and a body read gives up
+//! after `idle_ms` of silence. spin-sdk's client does not pass `wasi:http` request options, so
+//! `connect_ms` is not enforced on its own: a refused connection fails at once, an unreachable
+//! one when `response_ms` ends. Spin refuses hosts missing from `allowed_outbound_hosts`:
+//! that is a connect error here.
+
+use std::pin::Pin;
+
+use futures::future::{Either, select};
+use futures::{Stream, StreamExt};
+use plano_core::exchange::Deadlines;
+use plano_core::exchange::driver::{
+    BodyError, HttpClient, SendError, UpstreamBody, UpstreamResponse,
+};
+use plano_core::upstream::UpstreamRequest;
+use spin_sdk::http::{ErrorCode, IncomingResponse, Method, Request};
+
+use crate::timer::sleep_ms;
+
+/// Headers the WASI HTTP host sets itself or refuses from a guest.
+pub fn is_hop_header(name: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "host"
+            | "content-length"
+            | "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "upgrade"
+            | "proxy-connection"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "http2-settings"
+    )
+}
+
+/// The outbound client.
+#[derive(Debug, Default)]
+pub struct SpinClient;
+
+type ByteStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>, wasi::io::streams::Error>>>>;
+
+/// An upstream body, read chunk by chunk.
+pub struct SpinBody {
+    // Declared before the response: a body stream must be dropped before its response (a
+    // WASI child resource outliving its parent traps).
+    stream: Option<ByteStream>,
+    _response: IncomingResponse,
+    idle_ms: u64,
+}
+
+impl std::fmt::Debug for SpinBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpinBody")
+            .field("idle_ms", &self.idle_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A WIT method from its name.
+pub fn method(name: &str) -> Method {
+    match name {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
+        "HEAD" => Method::Head,
+        "OPTIONS" => Method::Options,
+        other => Method::Other(other.to_owned()),
+    }
+}
+
+/// Sends a request with a whole body; `None` when `timeout_ms` passed first.
+///
+/// # Errors
+/// The host's error code, as text without credentials.
+pub async fn send(
+    request: Request,
+    timeout_ms: u64,
+) -> Option<Result<IncomingResponse, SendError>> {
+    let sent = std::pin::pin!(spin_sdk::http::send::<_, IncomingResponse>(request));
+    let timer = sleep_ms(timeout_ms);
+    match select(sent, timer).await {
+        Either::Left((Ok(resp), _)) => Some(Ok(resp)),
+        Either::Left((Err(e), _)) => Some(Err(send_error(&e))),
+        Either::Right(((), _)) => None,
+    }
+}
+
+fn send_error(e: &spin_sdk::http::SendError) -> SendError {
+    match e {
+        spin_sdk::http::SendError::Http(ErrorCode::ConnectionTimeout) => SendError::ConnectTimeout,
+        spin_sdk::http::SendError::Http(code) => SendError::Connect(format!("{code:?}")),
+        other => SendError::Connect(other.to_string()),
+    }
+}
+
+impl HttpClient for SpinClient {
+    type Body = SpinBody;
+
+    async fn send(
+        &self,
+        request: &UpstreamRequest,
+        deadlines: Deadlines,
+    ) -> Result<UpstreamResponse<SpinBody>, SendError> {
+        let mut builder = Request::builder();
+        builder
+            .method(method(request.method))
+            .uri(request.url.as_str());
+        for h in &request.headers {
+            if !is_hop_header(&h.name) {
+                builder.header(h.name.as_str(), h.value());
+            }
+        }
+        if !request.body.is_empty() || !matches!(request.method, "GET" | "HEAD") {
+            builder.header("content-length", request.body.len().to_string());
+        }
+        let req = builder.body(request.body.clone()).build();
+        let resp = match send(req, deadlines.response_ms).await {
+            Some(r) => r?,
+            None => return Err(SendError::Timeout),
+        };
+        let status = resp.status();
+        let headers = resp
+            .headers()
+            .entries()
+            .into_iter()
+            .map(|(n, v)| (n, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        let stream: ByteStream = Box::pin(resp.take_body_stream());
+        Ok(UpstreamResponse {
+            status,
+            headers,
+            body: SpinBody {
+                stream: Some(stream),
+                _response: resp,
+                idle_ms: deadlines.idle_ms,
+            },
+        })
+    }
+
+    async fn sleep(&self, ms: u64) {
+        sleep_ms(ms).await;
+    }
+}
+
+impl UpstreamBody for SpinBody {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, BodyError> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(None);
+        };
+        loop {
+            let next = stream.next();
+            let timer = sleep_ms(self.idle_ms);
+            match select(next, timer).await {
+                Either::Left((Some(Ok(chunk)), _)) if chunk.is_empty() => continue,
+                Either::Left((Some(Ok(chunk)), _)) => return Ok(Some(chunk)),
+                Either::Left((None, _)) => {
+                    self.stream = None;
+                    return Ok(None);
+                }
+                Either::Left((Some(Err(e)), _)) => {
+                    self.stream = None;
+                    return Err(BodyError::Broken(e.to_debug_string()));
+                }
+                Either::Right(((), _)) => {
+                    self.stream = None;
+                    return Err(BodyError::Idle);
+                }
+            }
+        }
+    }
+}
