@@ -55,8 +55,15 @@ pub fn spin_provides(name: &str) -> bool {
             version == "2.0.0"
                 && matches!(
                     interface,
-                    "llm" | "redis" | "mqtt" | "postgres" | "mysql" | "sqlite" | "key-value"
-                        | "variables" | "rdbms-types"
+                    "llm"
+                        | "redis"
+                        | "mqtt"
+                        | "postgres"
+                        | "mysql"
+                        | "sqlite"
+                        | "key-value"
+                        | "variables"
+                        | "rdbms-types"
                 )
         }
         "spin:postgres" | "spin:sqlite" | "spin:key-value" | "spin:variables" => {

@@ -27,13 +27,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmtime::error::Context;
-use wasmtime::{Result, bail, format_err};
 use http_body_util::BodyExt;
 use hyper::server::conn::http1;
 use tokio::net::TcpListener;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::error::Context;
 use wasmtime::{Config, Engine, Store};
+use wasmtime::{Result, bail, format_err};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -127,9 +127,15 @@ impl WasiHttpHooks for Outbound {
         let port = uri
             .port_u16()
             .unwrap_or(if scheme == "https" { 443 } else { 80 });
-        if !manifest::outbound_allowed(&self.shared.app.allowed_outbound_hosts, &scheme, &host, port)
-        {
-            eprintln!("spin-host: outbound {scheme}://{host}:{port} is not in allowed_outbound_hosts");
+        if !manifest::outbound_allowed(
+            &self.shared.app.allowed_outbound_hosts,
+            &scheme,
+            &host,
+            port,
+        ) {
+            eprintln!(
+                "spin-host: outbound {scheme}://{host}:{port} is not in allowed_outbound_hosts"
+            );
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
         Box::new(async move {
@@ -161,7 +167,9 @@ async fn main() -> Result<()> {
         Some("up") => up(&args[1..]).await,
         Some("check-imports") => check_imports(args.get(1).context("COMPONENT missing")?),
         Some("bench") => bench(&args[1..]).await,
-        _ => bail!("usage: plano-spin-host up --from spin.toml [--listen ADDR] | check-imports COMPONENT | bench COMPONENT [--iterations N]"),
+        _ => bail!(
+            "usage: plano-spin-host up --from spin.toml [--listen ADDR] | check-imports COMPONENT | bench COMPONENT [--iterations N]"
+        ),
     }
 }
 
@@ -194,9 +202,22 @@ async fn up(args: &[String]) -> Result<()> {
     });
     let listener = TcpListener::bind(listen).await?;
     println!("listening http://{}", listener.local_addr()?);
-    let server = Arc::new(Server { pre, shared });
+    let server = Arc::new(Server {
+        pre,
+        shared: shared.clone(),
+    });
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
-        let (client, _) = listener.accept().await?;
+        let (client, _) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = terminate.recv() => {
+                // What the requests left in the store: the test checks state went through it.
+                for (prefix, n) in shared.kv.count_by_prefix("default") {
+                    eprintln!("spin-host: kv default {prefix} {n}");
+                }
+                return Ok(());
+            }
+        };
         let server = server.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
@@ -228,7 +249,10 @@ impl Server {
     ) -> Result<hyper::Response<HyperOutgoingBody>> {
         let mut store = Store::new(self.pre.engine(), State::new(self.shared.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)?;
         let out = store.data_mut().http().new_response_outparam(tx)?;
         let pre = self.pre.clone();
         let task = tokio::spawn(async move {
@@ -325,7 +349,10 @@ async fn bench(args: &[String]) -> Result<()> {
     }
     times.sort_unstable();
     let pct = |p: usize| times.get(times.len() * p / 100).copied().unwrap_or(0);
-    println!("compile (cranelift, once per component): {} ms", compile.as_millis());
+    println!(
+        "compile (cranelift, once per component): {} ms",
+        compile.as_millis()
+    );
     println!(
         "instantiation ({iterations} fresh instances): p50 {} us, p90 {} us, max {} us",
         pct(50),

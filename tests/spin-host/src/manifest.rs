@@ -26,14 +26,21 @@ pub struct App {
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<App> {
     let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
     let doc: toml::Table = toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
-    if doc.get("spin_manifest_version").and_then(|v| v.as_integer()) != Some(2) {
+    if doc
+        .get("spin_manifest_version")
+        .and_then(|v| v.as_integer())
+        != Some(2)
+    {
         bail!("only spin_manifest_version = 2 is supported");
     }
     let mut app_vars = BTreeMap::new();
     if let Some(vars) = doc.get("variables").and_then(|v| v.as_table()) {
         for (name, decl) in vars {
             let from_env = env(&format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()));
-            let default = decl.get("default").and_then(|d| d.as_str()).map(str::to_owned);
+            let default = decl
+                .get("default")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned);
             let required = decl.get("required").and_then(|r| r.as_bool()) == Some(true);
             match from_env.or(default) {
                 Some(v) => {
@@ -55,7 +62,11 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<App> {
         component
             .get(key)
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let source = component
@@ -65,7 +76,9 @@ pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<App> {
     let mut variables = BTreeMap::new();
     if let Some(vars) = component.get("variables").and_then(|v| v.as_table()) {
         for (name, template) in vars {
-            let template = template.as_str().context("component variables are strings")?;
+            let template = template
+                .as_str()
+                .context("component variables are strings")?;
             variables.insert(name.clone(), expand(template, &app_vars)?);
         }
     }
@@ -86,7 +99,10 @@ fn expand(template: &str, vars: &BTreeMap<String, String>) -> Result<String> {
         out.push_str(&rest[..start]);
         let end = rest[start..].find("}}").context("unclosed `{{`")? + start;
         let name = rest[start + 2..end].trim();
-        out.push_str(vars.get(name).with_context(|| format!("no variable `{name}`"))?);
+        out.push_str(
+            vars.get(name)
+                .with_context(|| format!("no variable `{name}`"))?,
+        );
         rest = &rest[end + 2..];
     }
     out.push_str(rest);
@@ -118,7 +134,9 @@ pub fn outbound_allowed(allowed: &[String], scheme: &str, host: &str, port: u16)
             || h.eq_ignore_ascii_case(host)
             || h.strip_prefix("*.").is_some_and(|d| {
                 host.len() > d.len() + 1
-                    && host.to_ascii_lowercase().ends_with(&format!(".{}", d.to_ascii_lowercase()))
+                    && host
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", d.to_ascii_lowercase()))
             });
         port_ok && host_ok
     })
@@ -140,7 +158,12 @@ mod tests {
         assert!(!outbound_allowed(&allowed, "https", "api.openai.com", 8443));
         assert!(outbound_allowed(&allowed, "http", "127.0.0.1", 9000));
         assert!(!outbound_allowed(&allowed, "http", "127.0.0.1", 9001));
-        assert!(outbound_allowed(&allowed, "https", "bedrock.us-east-1.amazonaws.com", 443));
+        assert!(outbound_allowed(
+            &allowed,
+            "https",
+            "bedrock.us-east-1.amazonaws.com",
+            443
+        ));
         assert!(!outbound_allowed(&allowed, "https", "amazonaws.com", 443));
         assert!(!outbound_allowed(&allowed, "https", "evil.example", 443));
     }

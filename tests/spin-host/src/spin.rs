@@ -40,6 +40,18 @@ impl KvData {
     pub fn len(&self, label: &str) -> usize {
         self.with(label, |m| m.len())
     }
+
+    /// Keys per prefix (up to the first `:`) in a store.
+    pub fn count_by_prefix(&self, label: &str) -> BTreeMap<String, usize> {
+        self.with(label, |m| {
+            let mut counts = BTreeMap::new();
+            for key in m.keys() {
+                let prefix = key.split_once(':').map_or(key.as_str(), |(p, _)| p);
+                *counts.entry(format!("{prefix}:")).or_default() += 1;
+            }
+            counts
+        })
+    }
 }
 
 /// An open store: its label.
@@ -87,7 +99,9 @@ impl key_value::HostStore for State {
     ) -> Result<(), key_value::Error> {
         let label = self.label(&store)?;
         if key.len() > MAX_KEY {
-            return Err(key_value::Error::Other(format!("key longer than {MAX_KEY} bytes")));
+            return Err(key_value::Error::Other(format!(
+                "key longer than {MAX_KEY} bytes"
+            )));
         }
         if value.len() > MAX_VALUE {
             return Err(key_value::Error::Other(format!(
