@@ -41,12 +41,10 @@ fn main() -> ExitCode {
         name: name.as_deref().unwrap_or("plano"),
         source: source
             .as_deref()
-            .unwrap_or("../../target/wasm32-wasip2/release/plano_spin.wasm"),
+            .unwrap_or("build/plano_spin.wasm"),
         embed_config: embed,
-        build: build.then_some((
-            "cargo build --lib --locked --release --target wasm32-wasip2 -p plano-spin",
-            "../..",
-        )),
+        // Relative to spin.toml, which lives in targets/spin next to build.sh.
+        build: build.then_some(("./build.sh", ".")),
     };
     match render(&yaml, &options) {
         Ok(toml) => {
