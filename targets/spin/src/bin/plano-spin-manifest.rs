@@ -39,9 +39,7 @@ fn main() -> ExitCode {
     };
     let options = Options {
         name: name.as_deref().unwrap_or("plano"),
-        source: source
-            .as_deref()
-            .unwrap_or("build/plano_spin.wasm"),
+        source: source.as_deref().unwrap_or("build/plano_spin.wasm"),
         embed_config: embed,
         // Relative to spin.toml, which lives in targets/spin next to build.sh.
         build: build.then_some(("./build.sh", ".")),
