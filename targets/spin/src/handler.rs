@@ -7,11 +7,11 @@ use futures::SinkExt;
 use plano_core::exchange::driver::{ClientRequest, Driver, Entropy};
 use plano_core::exchange::{ExchangeRecord, Ids};
 use plano_core::time::Clock;
-use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, Request, ResponseOutparam};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
 use crate::host::{self, Host};
-use crate::http::{SpinClient, is_hop_header, method};
+use crate::http::{Outbound, SpinClient, is_hop_header};
 use crate::otlp::{self, TraceCtx};
 use crate::store::{SWEEP_EVERY, SpinKv};
 use crate::sys::{SpinClock, SpinEntropy};
@@ -124,14 +124,13 @@ async fn export(host: &'static Host, ctx: &TraceCtx, record: &ExchangeRecord) {
         return;
     };
     let body = otlp::export_body(ctx, record, CLOCK.now_ms());
-    let req = Request::builder()
-        .method(method("POST"))
-        .uri(url)
-        .header("content-type", "application/json")
-        .header("content-length", body.len().to_string())
-        .body(body.into_bytes())
-        .build();
-    if let Some(Ok(resp)) = crate::http::send(req, EXPORT_TIMEOUT_MS).await {
+    let out = Outbound {
+        method: "POST",
+        url,
+        headers: vec![("content-type".into(), b"application/json".to_vec())],
+        body: body.as_bytes(),
+    };
+    if let Some(Ok(resp)) = crate::http::send(out, EXPORT_TIMEOUT_MS).await {
         let _ = resp.into_body().await;
     }
 }

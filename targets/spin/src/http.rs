@@ -10,13 +10,13 @@
 use std::pin::Pin;
 
 use futures::future::{Either, select};
-use futures::{Stream, StreamExt};
+use futures::{SinkExt, Stream, StreamExt};
 use plano_core::exchange::Deadlines;
 use plano_core::exchange::driver::{
     BodyError, HttpClient, SendError, UpstreamBody, UpstreamResponse,
 };
 use plano_core::upstream::UpstreamRequest;
-use spin_sdk::http::{ErrorCode, IncomingResponse, Method, Request};
+use spin_sdk::http::{ErrorCode, Fields, IncomingResponse, Method, OutgoingRequest, Scheme};
 
 use crate::timer::sleep_ms;
 
@@ -74,21 +74,91 @@ pub fn method(name: &str) -> Method {
     }
 }
 
-/// Sends a request with a whole body; `None` when `timeout_ms` passed first.
+/// An outbound request: method, URL, headers, whole body.
+#[derive(Debug)]
+pub struct Outbound<'a> {
+    /// Method name.
+    pub method: &'a str,
+    /// Absolute URL.
+    pub url: &'a str,
+    /// Headers (hop-by-hop ones are dropped; `content-length` is set from the body).
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// Sends a request; `None` when `timeout_ms` passed before the response head.
+///
+/// The request is handed to the host before its body is written (both run together), so a
+/// refusal (`HttpRequestDenied` for a host outside `allowed_outbound_hosts`, a refused
+/// connection) is reported as such rather than as a failed body write.
 ///
 /// # Errors
 /// The host's error code, as text without credentials.
 pub async fn send(
-    request: Request,
+    out: Outbound<'_>,
     timeout_ms: u64,
 ) -> Option<Result<IncomingResponse, SendError>> {
-    let sent = std::pin::pin!(spin_sdk::http::send::<_, IncomingResponse>(request));
-    let timer = sleep_ms(timeout_ms);
-    match select(sent, timer).await {
-        Either::Left((Ok(resp), _)) => Some(Ok(resp)),
-        Either::Left((Err(e), _)) => Some(Err(send_error(&e))),
+    let request = match outgoing_request(&out) {
+        Ok(r) => r,
+        Err(e) => return Some(Err(SendError::Connect(e))),
+    };
+    let mut sink = request.take_body();
+    let response = spin_sdk::http::send::<_, IncomingResponse>(request);
+    let body = out.body.to_vec();
+    let write = async move {
+        // Dropping the sink finishes the body (an empty one too).
+        let written = sink.send(body).await;
+        drop(sink);
+        written
+    };
+    let exchange = std::pin::pin!(futures::future::join(response, write));
+    match select(exchange, sleep_ms(timeout_ms)).await {
+        Either::Left(((Ok(resp), _), _)) => Some(Ok(resp)),
+        Either::Left(((Err(e), _), _)) => Some(Err(send_error(&e))),
         Either::Right(((), _)) => None,
     }
+}
+
+/// A WASI outgoing request for `out` (without its body).
+fn outgoing_request(out: &Outbound<'_>) -> Result<OutgoingRequest, String> {
+    let (scheme, rest) = out
+        .url
+        .split_once("://")
+        .ok_or_else(|| format!("not an absolute URL: {}", out.url))?;
+    let split = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(split);
+    let path = match path {
+        "" => "/".to_owned(),
+        p if p.starts_with('?') => format!("/{p}"),
+        p => p.to_owned(),
+    };
+    let mut fields: Vec<(String, Vec<u8>)> = out
+        .headers
+        .iter()
+        .filter(|(n, _)| !is_hop_header(n))
+        .cloned()
+        .collect();
+    if !out.body.is_empty() || !matches!(out.method, "GET" | "HEAD") {
+        fields.push((
+            "content-length".into(),
+            out.body.len().to_string().into_bytes(),
+        ));
+    }
+    let headers = Fields::from_list(&fields).map_err(|e| format!("invalid header: {e:?}"))?;
+    let request = OutgoingRequest::new(headers);
+    let scheme = match scheme {
+        "https" => Scheme::Https,
+        "http" => Scheme::Http,
+        other => Scheme::Other(other.to_owned()),
+    };
+    request
+        .set_method(&method(out.method))
+        .and_then(|()| request.set_scheme(Some(&scheme)))
+        .and_then(|()| request.set_authority(Some(authority)))
+        .and_then(|()| request.set_path_with_query(Some(&path)))
+        .map_err(|()| format!("invalid upstream URL: {}", out.url))?;
+    Ok(request)
 }
 
 fn send_error(e: &spin_sdk::http::SendError) -> SendError {
@@ -107,20 +177,17 @@ impl HttpClient for SpinClient {
         request: &UpstreamRequest,
         deadlines: Deadlines,
     ) -> Result<UpstreamResponse<SpinBody>, SendError> {
-        let mut builder = Request::builder();
-        builder
-            .method(method(request.method))
-            .uri(request.url.as_str());
-        for h in &request.headers {
-            if !is_hop_header(&h.name) {
-                builder.header(h.name.as_str(), h.value());
-            }
-        }
-        if !request.body.is_empty() || !matches!(request.method, "GET" | "HEAD") {
-            builder.header("content-length", request.body.len().to_string());
-        }
-        let req = builder.body(request.body.clone()).build();
-        let resp = match send(req, deadlines.response_ms).await {
+        let out = Outbound {
+            method: request.method,
+            url: &request.url,
+            headers: request
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value().as_bytes().to_vec()))
+                .collect(),
+            body: &request.body,
+        };
+        let resp = match send(out, deadlines.response_ms).await {
             Some(r) => r?,
             None => return Err(SendError::Timeout),
         };
