@@ -18,6 +18,15 @@
 //! `listening http://ADDR` once bound. Outbound requests to hosts the manifest does not allow
 //! fail with `HttpRequestDenied`, as on Spin.
 
+// The edge of the test tool: it reads its environment (SPIN_VARIABLE_*) and the clock (the
+// bench), and prints its report, as a host does.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a host binary: environment, clock and console are its job"
+)]
+
 mod imports;
 mod manifest;
 mod spin;
@@ -63,6 +72,12 @@ pub struct State {
     table: ResourceTable,
     hooks: Outbound,
     shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State").finish_non_exhaustive()
+    }
 }
 
 impl State {
@@ -163,10 +178,13 @@ fn linker(engine: &Engine) -> Result<Linker<State>> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("up") => up(&args[1..]).await,
-        Some("check-imports") => check_imports(args.get(1).context("COMPONENT missing")?),
-        Some("bench") => bench(&args[1..]).await,
+    let (command, rest) = args
+        .split_first()
+        .map_or(("", &[][..]), |(c, r)| (c.as_str(), r));
+    match command {
+        "up" => up(rest).await,
+        "check-imports" => check_imports(rest.first().context("COMPONENT missing")?),
+        "bench" => bench(rest).await,
         _ => bail!(
             "usage: plano-spin-host up --from spin.toml [--listen ADDR] | check-imports COMPONENT | bench COMPONENT [--iterations N]"
         ),
