@@ -122,17 +122,8 @@ pub async fn send(
 
 /// A WASI outgoing request for `out` (without its body).
 fn outgoing_request(out: &Outbound<'_>) -> Result<OutgoingRequest, String> {
-    let (scheme, rest) = out
-        .url
-        .split_once("://")
-        .ok_or_else(|| format!("not an absolute URL: {}", out.url))?;
-    let split = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(split);
-    let path = match path {
-        "" => "/".to_owned(),
-        p if p.starts_with('?') => format!("/{p}"),
-        p => p.to_owned(),
-    };
+    // Errors never quote the URL: a query string may carry a credential.
+    let parts = crate::url::split(out.url).ok_or("the upstream URL is not absolute")?;
     let mut fields: Vec<(String, Vec<u8>)> = out
         .headers
         .iter()
@@ -147,7 +138,7 @@ fn outgoing_request(out: &Outbound<'_>) -> Result<OutgoingRequest, String> {
     }
     let headers = Fields::from_list(&fields).map_err(|e| format!("invalid header: {e:?}"))?;
     let request = OutgoingRequest::new(headers);
-    let scheme = match scheme {
+    let scheme = match parts.scheme {
         "https" => Scheme::Https,
         "http" => Scheme::Http,
         other => Scheme::Other(other.to_owned()),
@@ -155,9 +146,9 @@ fn outgoing_request(out: &Outbound<'_>) -> Result<OutgoingRequest, String> {
     request
         .set_method(&method(out.method))
         .and_then(|()| request.set_scheme(Some(&scheme)))
-        .and_then(|()| request.set_authority(Some(authority)))
-        .and_then(|()| request.set_path_with_query(Some(&path)))
-        .map_err(|()| format!("invalid upstream URL: {}", out.url))?;
+        .and_then(|()| request.set_authority(Some(parts.authority)))
+        .and_then(|()| request.set_path_with_query(Some(&parts.path_with_query)))
+        .map_err(|()| "the upstream URL or method is not valid for wasi:http".to_owned())?;
     Ok(request)
 }
 

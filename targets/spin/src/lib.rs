@@ -12,14 +12,16 @@
 //!   requests and keeps nothing between them;
 //! - `sys`: wall clock and randomness from WASI;
 //! - [`otlp`]: the exchange's span as OTLP/HTTP JSON;
-//! - [`manifest`]: `spin.toml` from a plano config (the `plano-spin-manifest` binary).
+//! - [`manifest`]: `spin.toml` from a plano config (the `plano-spin-manifest` binary);
+//! - [`url`]: an upstream URL split into the parts of a `wasi:http` request.
 //!
 //! Everything touching Spin is compiled for `wasm32` only; the native build of this crate is
-//! [`frame`], [`otlp`] and [`manifest`] with their tests.
+//! [`frame`], [`otlp`], [`manifest`] and [`url`] with their tests.
 
 pub mod frame;
 pub mod manifest;
 pub mod otlp;
+pub mod url;
 
 // spin-sdk's `#[http_component]` expands to the component's export glue (`export_name`,
 // `unsafe` ABI functions): generated code, the only unsafe in the crate.
