@@ -250,7 +250,8 @@ async fn too_large_reuse(ctx: Arc<Ctx>) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads one HTTP/1.1 response with a content-length body; returns head and body as text.
+/// Reads one HTTP/1.1 response with a content-length or chunked body (a host behind a
+/// streaming front end, such as a Lambda Function URL, answers chunked); returns its head.
 async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> Result<String, String> {
     use tokio::io::AsyncReadExt;
 
@@ -268,7 +269,17 @@ async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> Result<St
                         .then(|| v.trim().parse().ok())?
                 })
                 .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
+            let chunked = head.lines().any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("transfer-encoding:") && l.contains("chunked")
+            });
+            let body = buf.get(end + 4..).unwrap_or_default();
+            let complete = if chunked {
+                body.starts_with(b"0\r\n\r\n") || body.windows(7).any(|w| w == b"\r\n0\r\n\r\n")
+            } else {
+                body.len() >= len
+            };
+            if complete {
                 return Ok(head);
             }
         }
