@@ -130,3 +130,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "url_invokers" {
+  description = "With AWS_IAM auth: AWS account ids or IAM principal ARNs allowed to call the Function URL (granted lambda:InvokeFunctionUrl and, via the URL only, lambda:InvokeFunction). Principals of this account can instead be granted both actions in their own IAM policies."
+  type        = list(string)
+  default     = []
+}

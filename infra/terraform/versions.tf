@@ -4,7 +4,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.80.0"
+      version = ">= 6.29.0" # aws_lambda_permission.invoked_via_function_url
     }
   }
 }
