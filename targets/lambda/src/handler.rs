@@ -117,8 +117,7 @@ pub fn to_request(event: Request, body_limit: usize) -> engine::Request {
         lambda_http::Body::Empty => Vec::new(),
         lambda_http::Body::Text(t) => t.into_bytes(),
         lambda_http::Body::Binary(b) => b,
-        // `Body` is non-exhaustive upstream.
-        #[allow(unreachable_patterns)]
+        // `Body` is non-exhaustive upstream; a future variant reads as empty.
         _ => Vec::new(),
     };
     body.truncate(body_limit.saturating_add(1));
