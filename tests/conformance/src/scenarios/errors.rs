@@ -178,12 +178,17 @@ async fn too_large(ctx: Arc<Ctx>, client: Api) -> Result<(), String> {
 async fn too_large_reuse(ctx: Arc<Ctx>) -> Result<(), String> {
     use tokio::io::AsyncWriteExt;
 
-    let addr = ctx
+    let rest = ctx
         .gateway
         .strip_prefix("http://")
         .ok_or("the gateway URL is not http://")?
-        .trim_end_matches('/')
-        .to_owned();
+        .trim_end_matches('/');
+    // A gateway behind a path prefix (a Lambda Function URL under cargo-lambda's
+    // `/lambda-url/<function>`) is reached at host:port with the prefix on every path.
+    let (addr, prefix) = match rest.split_once('/') {
+        Some((a, p)) => (a.to_owned(), format!("/{p}")),
+        None => (rest.to_owned(), String::new()),
+    };
     let stream = tokio::net::TcpStream::connect(&addr)
         .await
         .map_err(|e| format!("connect {addr}: {e}"))?;
@@ -195,7 +200,7 @@ async fn too_large_reuse(ctx: Arc<Ctx>) -> Result<(), String> {
     )
     .unwrap_or_default();
     let head = format!(
-        "POST /v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+        "POST {prefix}/v1/chat/completions HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
          content-length: {}\r\n\r\n",
         body.len()
     );
@@ -232,7 +237,7 @@ async fn too_large_reuse(ctx: Arc<Ctx>) -> Result<(), String> {
     };
     sent.map_err(|e| dead(format!("writing the rest of the body failed: {e}")))?;
     writer
-        .write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+        .write_all(format!("GET {prefix}/healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
         .await
         .map_err(|e| dead(format!("writing the next request failed: {e}")))?;
     let second = read_response(&mut reader).await.map_err(dead)?;
@@ -245,7 +250,8 @@ async fn too_large_reuse(ctx: Arc<Ctx>) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads one HTTP/1.1 response with a content-length body; returns head and body as text.
+/// Reads one HTTP/1.1 response with a content-length or chunked body (a host behind a
+/// streaming front end, such as a Lambda Function URL, answers chunked); returns its head.
 async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> Result<String, String> {
     use tokio::io::AsyncReadExt;
 
@@ -263,7 +269,17 @@ async fn read_response(reader: &mut tokio::net::tcp::OwnedReadHalf) -> Result<St
                         .then(|| v.trim().parse().ok())?
                 })
                 .unwrap_or(0);
-            if buf.len() >= end + 4 + len {
+            let chunked = head.lines().any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("transfer-encoding:") && l.contains("chunked")
+            });
+            let body = buf.get(end + 4..).unwrap_or_default();
+            let complete = if chunked {
+                body.starts_with(b"0\r\n\r\n") || body.windows(7).any(|w| w == b"\r\n0\r\n\r\n")
+            } else {
+                body.len() >= len
+            };
+            if complete {
                 return Ok(head);
             }
         }
