@@ -37,6 +37,7 @@ pub mod exchange;
 pub mod filters;
 pub mod guard;
 pub mod kv;
+#[cfg(feature = "prompt-targets")]
 pub mod prompts;
 pub mod ratelimit;
 pub mod retry;

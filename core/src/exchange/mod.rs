@@ -99,6 +99,7 @@ mod response;
 mod routed;
 mod side;
 mod stored;
+#[cfg(feature = "prompt-targets")]
 mod targeted;
 mod writeback;
 

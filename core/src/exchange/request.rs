@@ -221,13 +221,14 @@ impl<'c> Exchange<'c> {
             filter_index: 0,
             mcp_session: None,
             mcp_step: 0,
-            prompt: if self.options.prompt_listener
+            prompt: if cfg!(feature = "prompt-targets")
+                && self.options.prompt_listener
                 && !decide_only
                 && self.config.prompts.is_active()
             {
-                super::targeted::PromptStage::Pending
+                super::side::PromptStage::Pending
             } else {
-                super::targeted::PromptStage::Off
+                super::side::PromptStage::Off
             },
         };
         self.advance(kv, parked, now_ms).await

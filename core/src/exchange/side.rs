@@ -29,7 +29,7 @@ pub(super) struct Parked {
     /// Routes still to be decided over (taken when routing starts).
     pub(super) routes: Option<Vec<RoutePreference>>,
     /// Where a prompt-listener request is in the prompt-target flow.
-    pub(super) prompt: super::targeted::PromptStage,
+    pub(super) prompt: PromptStage,
     /// The request's path (HTTP filters get it appended to their URL).
     pub(super) path: String,
     /// The next input filter to run.
@@ -38,6 +38,26 @@ pub(super) struct Parked {
     /// `notifications/initialized`, 2 `tools/call`).
     pub(super) mcp_session: Option<String>,
     pub(super) mcp_step: u8,
+}
+
+/// Where a parked prompt-listener request is in the prompt-target flow.
+#[derive(Debug, Default)]
+#[cfg_attr(not(feature = "prompt-targets"), allow(dead_code))]
+pub(super) enum PromptStage {
+    /// Not a prompt-listener request (or prompt targets are off).
+    #[default]
+    Off,
+    /// The function-calling model is still to be asked.
+    Pending,
+    /// A target matched: its endpoint call is to be sent.
+    Call {
+        request: Box<crate::upstream::UpstreamRequest>,
+        target: usize,
+        call_id: String,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    },
+    /// Done: the request goes on to the LLM.
+    Done,
 }
 
 /// Which call of a filter is in flight.
@@ -61,12 +81,14 @@ pub(super) enum Side {
     /// An input filter.
     Filter { index: usize, step: FilterStep },
     /// The function-calling model (prompt targets).
+    #[cfg(feature = "prompt-targets")]
     Function {
         /// The API its provider speaks.
         api: Api,
         sent_ms: u64,
     },
     /// A prompt target's endpoint.
+    #[cfg(feature = "prompt-targets")]
     Endpoint {
         target: usize,
         call_id: String,
@@ -96,14 +118,16 @@ impl Exchange<'_> {
             }
         }
         match std::mem::take(&mut p.prompt) {
-            super::targeted::PromptStage::Pending => match self.start_function_call(&p, now_ms) {
+            #[cfg(feature = "prompt-targets")]
+            PromptStage::Pending => match self.start_function_call(&p, now_ms) {
                 Ok(request) => {
-                    p.prompt = super::targeted::PromptStage::Done;
+                    p.prompt = PromptStage::Done;
                     return self.park(p, request, now_ms);
                 }
                 Err(reply) => return self.respond(reply),
             },
-            super::targeted::PromptStage::Call {
+            #[cfg(feature = "prompt-targets")]
+            PromptStage::Call {
                 request,
                 target,
                 call_id,
@@ -111,10 +135,10 @@ impl Exchange<'_> {
             } => {
                 let request =
                     self.start_endpoint_call(*request, target, call_id, arguments, now_ms);
-                p.prompt = super::targeted::PromptStage::Done;
+                p.prompt = PromptStage::Done;
                 return self.park(p, request, now_ms);
             }
-            super::targeted::PromptStage::Off | super::targeted::PromptStage::Done => {}
+            _ => {}
         }
         if let Some(routes) = p.routes.take() {
             match self.start_routing(kv, &p, routes, now_ms).await {
@@ -194,10 +218,12 @@ impl Exchange<'_> {
                 api,
                 sent_ms,
             }) => self.route_answer(&routes, api, body, now_ms.saturating_sub(sent_ms)),
+            #[cfg(feature = "prompt-targets")]
             Some(Side::Function { api, sent_ms }) => {
                 self.side_duration("plano.prompt.function_ms", now_ms, sent_ms);
                 return self.function_answer(api, body);
             }
+            #[cfg(feature = "prompt-targets")]
             Some(Side::Endpoint {
                 target,
                 call_id,
@@ -216,6 +242,7 @@ impl Exchange<'_> {
         }
     }
 
+    #[cfg(feature = "prompt-targets")]
     fn side_duration(&mut self, key: &str, now_ms: u64, sent_ms: u64) {
         self.custom_attributes
             .push((key.to_owned(), now_ms.saturating_sub(sent_ms).to_string()));
@@ -234,10 +261,12 @@ impl Exchange<'_> {
             Some(Side::Route { sent_ms, .. }) => {
                 self.route_failed(now_ms.saturating_sub(sent_ms));
             }
+            #[cfg(feature = "prompt-targets")]
             Some(Side::Function { .. }) => {
                 let status = self.side_status.filter(|s| !(200..300).contains(s));
                 return self.function_failed(status);
             }
+            #[cfg(feature = "prompt-targets")]
             Some(Side::Endpoint { target, .. }) => {
                 let status = self.side_status.filter(|s| !(200..300).contains(s));
                 return self.endpoint_failed(target, status);

@@ -9,28 +9,9 @@ use serde_json::{Map, Value};
 
 use super::phases::Exchange;
 use super::reply::{Action, Next, Reply};
-use super::side::{Parked, Side};
+use super::side::{Parked, PromptStage, Side};
 use crate::prompts::{self, Match};
 use crate::upstream::UpstreamRequest;
-
-/// Where a parked prompt-listener request is in the prompt-target flow.
-#[derive(Debug, Default)]
-pub(super) enum PromptStage {
-    /// Not a prompt-listener request (or prompt targets are off).
-    #[default]
-    Off,
-    /// The function-calling model is still to be asked.
-    Pending,
-    /// A target matched: its endpoint call is to be sent.
-    Call {
-        request: Box<UpstreamRequest>,
-        target: usize,
-        call_id: String,
-        arguments: Map<String, Value>,
-    },
-    /// Done: the request goes on to the LLM.
-    Done,
-}
 
 impl Exchange<'_> {
     /// The function-calling request for `p` (`Err`: the reply, when it cannot be built).
