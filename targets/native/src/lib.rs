@@ -6,6 +6,7 @@
 //! crate's; everything else (routing, translation, credentials, rate limits, state,
 //! telemetry data) is the core's. See the README for commands and flags.
 
+pub mod body;
 pub mod cli;
 pub mod client;
 pub mod clock;

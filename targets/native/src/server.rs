@@ -31,15 +31,13 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
 use http::{Method, Request, Response};
-use http_body::{Body, Frame, SizeHint};
+use http_body::Body;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -54,6 +52,8 @@ use plano_core::kv::now_or_never;
 use plano_core::upstream::AwsCredentials;
 use tokio::net::TcpListener;
 
+pub use crate::body::{GatewayBody, StreamBody};
+use crate::body::{full, stream};
 use crate::client::{Upstream, UpstreamClient};
 use crate::clock::SystemClock;
 use crate::entropy::OsEntropy;
@@ -62,7 +62,7 @@ use crate::observe;
 use crate::otel::{self, Exporter, TraceCtx};
 use crate::store::Store;
 
-type Body0 = ClientBody<'static, Upstream, Store, SystemClock>;
+pub(crate) type Body0 = ClientBody<'static, Upstream, Store, SystemClock>;
 
 /// How to serve.
 #[derive(Debug, Clone, Default)]
@@ -122,13 +122,13 @@ impl Shared {
 }
 
 /// One worker's state: the driver over the worker's own upstream client.
-struct App {
+pub(crate) struct App {
     shared: &'static Shared,
     driver: Driver<'static, UpstreamClient, Store, SystemClock, OsEntropy>,
     /// The same, for connections to the prompt listener.
     prompt_driver: Driver<'static, UpstreamClient, Store, SystemClock, OsEntropy>,
     http: auto::Builder<LocalExec>,
-    aborts: tokio::sync::mpsc::UnboundedSender<(Rc<tokio::sync::Mutex<Body0>>, Finish)>,
+    pub(crate) aborts: tokio::sync::mpsc::UnboundedSender<(Rc<tokio::sync::Mutex<Body0>>, Finish)>,
 }
 
 /// Runs hyper's connection tasks (HTTP/2 streams) on the worker's `LocalSet`.
@@ -524,118 +524,16 @@ async fn file_maintenance(f: crate::file_kv::FileKv) {
     }
 }
 
-/// The response body type.
-#[derive(Debug)]
-pub enum GatewayBody {
-    /// A whole body.
-    Full(Option<Bytes>),
-    /// A stream pulled from the exchange.
-    Stream(StreamBody),
-}
-
-impl Body for GatewayBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        match self.get_mut() {
-            GatewayBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            GatewayBody::Stream(s) => s.poll(cx),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            GatewayBody::Full(b) => b.is_none(),
-            GatewayBody::Stream(s) => s.finish.is_none(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            GatewayBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
-            GatewayBody::Full(None) => SizeHint::with_exact(0),
-            GatewayBody::Stream(_) => SizeHint::default(),
-        }
-    }
-}
-
-type Pull = Pin<Box<dyn Future<Output = Option<Vec<u8>>>>>;
-
-/// A streamed exchange body (see the module docs).
-pub struct StreamBody {
-    body: Rc<tokio::sync::Mutex<Body0>>,
-    pending: Option<Pull>,
-    finish: Option<Finish>,
-}
-
-impl std::fmt::Debug for StreamBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StreamBody")
-            .field("pending", &self.pending.is_some())
-            .field("finished", &self.finish.is_none())
-            .finish()
-    }
-}
-
-impl StreamBody {
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        if self.finish.is_none() {
-            return Poll::Ready(None);
-        }
-        let body = &self.body;
-        let pull = self.pending.get_or_insert_with(|| {
-            let body = Rc::clone(body);
-            Box::pin(async move {
-                let mut body = body.lock().await;
-                body.next_chunk().await
-            })
-        });
-        match pull.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(chunk)) => {
-                self.pending = None;
-                Poll::Ready(Some(Ok(Frame::data(Bytes::from(chunk)))))
-            }
-            Poll::Ready(None) => {
-                self.pending = None;
-                let record = self.body.try_lock().ok().and_then(|mut b| b.take_record());
-                if let Some(finish) = self.finish.take() {
-                    finish.done(record, false);
-                }
-                Poll::Ready(None)
-            }
-        }
-    }
-}
-
-impl Drop for StreamBody {
-    fn drop(&mut self) {
-        let Some(finish) = self.finish.take() else {
-            return;
-        };
-        // Cancels a pull in progress (releasing the body), then hands the body to the
-        // worker's settlement task; sending never fails loudly (a worker shutting down has
-        // nobody left to tell).
-        self.pending = None;
-        let aborts = &finish.app.aborts;
-        let _ = aborts.send((Rc::clone(&self.body), finish));
-    }
-}
-
 /// What observing an exchange needs once its body ends.
-struct Finish {
-    app: &'static App,
+pub(crate) struct Finish {
+    pub(crate) app: &'static App,
     trace: Option<TraceCtx>,
     /// Health checks are not counted or logged.
     observed: bool,
 }
 
 impl Finish {
-    fn done(self, record: Option<ExchangeRecord>, aborted: bool) {
+    pub(crate) fn done(self, record: Option<ExchangeRecord>, aborted: bool) {
         if let Some(record) = record.filter(|_| self.observed) {
             observe::exchange(self.app.shared, &record, self.trace.as_ref(), aborted);
         }
@@ -768,14 +666,6 @@ fn no_provider(req: &Request<Incoming>) -> Option<Response<GatewayBody>> {
     Some(full(503, "application/json", Bytes::from(body)))
 }
 
-fn stream(body: Body0, finish: Option<Finish>) -> GatewayBody {
-    GatewayBody::Stream(StreamBody {
-        body: Rc::new(tokio::sync::Mutex::new(body)),
-        pending: None,
-        finish,
-    })
-}
-
 fn hop_by_hop(n: &HeaderName) -> bool {
     matches!(
         n.as_str(),
@@ -787,16 +677,6 @@ fn hop_by_hop(n: &HeaderName) -> bool {
             | "te"
             | "trailer"
     )
-}
-
-fn full(status: u16, content_type: &'static str, body: Bytes) -> Response<GatewayBody> {
-    let mut resp = Response::new(GatewayBody::Full(Some(body)));
-    if let Ok(s) = http::StatusCode::from_u16(status) {
-        *resp.status_mut() = s;
-    }
-    resp.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    resp
 }
 
 /// Reads at most `max` bytes of a request body (a broken body yields what arrived), and
