@@ -19,6 +19,7 @@
 mod attributes;
 mod custom;
 mod metrics;
+pub mod otlp_json;
 mod timing;
 
 pub use attributes::{
