@@ -259,3 +259,17 @@ fn errors_display_every_diagnostic() {
     assert_eq!(e.diagnostics[1].code.as_str(), "unknown_key");
     assert_eq!(e.diagnostics[1].pos, plano_core::config::Pos::new(5, 1));
 }
+
+#[test]
+fn single_listener_hosts_choose_the_listener() {
+    let with_prompt = "version: v0.4.0\nlisteners:\n  - type: model\n    name: m\n    port: 12000\n  - type: prompt\n    name: p\n    port: 10000\nmodel_providers:\n  - model: openai/gpt-4o\n    access_key: k\n    default: true\n";
+    let model_only = "version: v0.4.0\nlisteners:\n  - type: model\n    name: m\n    port: 12000\nmodel_providers:\n  - model: openai/gpt-4o\n    access_key: k\n    default: true\n";
+    let c = Config::load(with_prompt, &lookup).unwrap();
+    assert_eq!(c.serves_prompt_listener(None), Ok(false));
+    assert_eq!(c.serves_prompt_listener(Some("")), Ok(false));
+    assert_eq!(c.serves_prompt_listener(Some("model")), Ok(false));
+    assert_eq!(c.serves_prompt_listener(Some("prompt")), Ok(true));
+    assert!(c.serves_prompt_listener(Some("agent")).is_err());
+    let c = Config::load(model_only, &lookup).unwrap();
+    assert!(c.serves_prompt_listener(Some("prompt")).is_err());
+}

@@ -23,7 +23,7 @@ locals {
   environment = merge(
     var.environment,
     var.config_yaml == null ? {} : { PLANO_CONFIG = var.config_yaml },
-    { PLANO_DYNAMODB_TABLE = aws_dynamodb_table.state.name },
+    { PLANO_DYNAMODB_TABLE = aws_dynamodb_table.state.name, PLANO_LISTENER = var.listener },
     local.secret_env,
   )
 }

@@ -71,6 +71,17 @@ variable "config_yaml" {
   default     = null
 }
 
+variable "listener" {
+  description = "The config's listener this function serves: \"model\" or \"prompt\" (PLANO_LISTENER). Deploy the module twice, with different names, for both."
+  type        = string
+  default     = "model"
+
+  validation {
+    condition     = contains(["model", "prompt"], var.listener)
+    error_message = "listener must be \"model\" or \"prompt\"."
+  }
+}
+
 variable "secrets_manager_secrets" {
   description = "Environment variables filled from Secrets Manager: NAME => secret ARN or name (the secret's string value, e.g. OPENAI_API_KEY). The config refers to them as $NAME."
   type        = map(string)

@@ -13,12 +13,22 @@ export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNIT
 export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-false}"
 # No `strip = true`: it removes the externref table wasm-bindgen needs
 # (cloudflare/workers-rs#1014); the names section goes below instead.
-worker-build --release "$@"
+#
+# `build.sh --prompt` builds the prompt listener's Worker instead (prompt targets compiled
+# in) into build-prompt/; deploy it with PLANO_LISTENER = "prompt" (see README.md).
+OUT=build
+ARGS=()
+if [ "${1:-}" = --prompt ]; then
+  shift
+  OUT=build-prompt
+  ARGS=(--features prompt-targets)
+fi
+worker-build --release --out-dir "$OUT" "$@" "${ARGS[@]}"
 
 wasm_opt=${WASM_OPT_BIN:-$(command -v wasm-opt || true)}
 if [ "${PLANO_KEEP_WASM_NAMES:-0}" != 1 ] && [ -n "$wasm_opt" ]; then
   # The feature set worker-build enables (so nothing newer than workerd supports is emitted).
-  "$wasm_opt" build/index_bg.wasm -o build/index_bg.wasm --strip-debug \
+  "$wasm_opt" "$OUT/index_bg.wasm" -o "$OUT/index_bg.wasm" --strip-debug \
     --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
     --enable-bulk-memory --enable-multivalue --enable-reference-types \
     --enable-exception-handling

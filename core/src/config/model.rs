@@ -72,6 +72,39 @@ impl Config {
             .iter()
             .find(|l| l.kind == ListenerKind::Model)
     }
+
+    /// Whether a host that serves one listener per deployment (Workers, Spin, Lambda) serves
+    /// the prompt listener, from its `PLANO_LISTENER` setting: `model` (the default, also
+    /// when unset or empty) or `prompt`.
+    ///
+    /// # Errors
+    /// An unknown setting; `prompt` when the config has no `type: prompt` listener, or has
+    /// prompt targets this build cannot serve (plano-core without its `prompt-targets`
+    /// feature).
+    pub fn serves_prompt_listener(&self, setting: Option<&str>) -> Result<bool, String> {
+        match setting.map(str::trim).unwrap_or("") {
+            "" | "model" => Ok(false),
+            "prompt" => {
+                if !self
+                    .listeners
+                    .iter()
+                    .any(|l| l.kind == ListenerKind::Prompt)
+                {
+                    return Err(
+                        "PLANO_LISTENER is `prompt` but the config has no `type: prompt` listener"
+                            .to_owned(),
+                    );
+                }
+                if !cfg!(feature = "prompt-targets") && !self.prompts.targets.is_empty() {
+                    return Err("PLANO_LISTENER is `prompt` and the config has prompt targets, but this build has none (plano-core's `prompt-targets` feature is off)".to_owned());
+                }
+                Ok(true)
+            }
+            other => Err(format!(
+                "PLANO_LISTENER is `{other}`: expected `model` or `prompt`"
+            )),
+        }
+    }
 }
 
 /// A config format version.

@@ -41,6 +41,8 @@ use crate::store::{DynamoKv, Store};
 pub const CONFIG_VAR: &str = "PLANO_CONFIG";
 /// Environment variable naming a config file.
 pub const CONFIG_FILE_VAR: &str = "PLANO_CONFIG_FILE";
+/// Environment variable naming the listener served: `model` (default) or `prompt`.
+pub const LISTENER_VAR: &str = "PLANO_LISTENER";
 /// The config file's name in the deployment package.
 pub const PACKAGED_CONFIG: &str = "plano_config.yaml";
 
@@ -61,12 +63,17 @@ pub struct App {
     pub max_value_bytes: usize,
     /// The trace exporter, when tracing is configured.
     pub exporter: Option<Exporter>,
+    /// Serves the config's prompt listener (`PLANO_LISTENER=prompt`): one function per
+    /// listener.
+    pub prompt_listener: bool,
 }
 
 impl App {
     /// The exchange options for this host.
     pub fn options(&self) -> ExchangeOptions<'_> {
-        let mut options = ExchangeOptions::default().aws(self.aws.as_ref());
+        let mut options = ExchangeOptions::default()
+            .aws(self.aws.as_ref())
+            .prompt_listener(self.prompt_listener);
         options.save.max_value_bytes = self.max_value_bytes;
         options
     }
@@ -97,6 +104,7 @@ pub fn build(get: &dyn Fn(&str) -> Option<String>, memory_store: bool) -> Result
     let text = config_text(get)?;
     let config = Config::load(&text, &|name: &str| get(name))
         .map_err(|e| format!("config rejected:\n{e}"))?;
+    let prompt_listener = config.serves_prompt_listener(get(LISTENER_VAR).as_deref())?;
     for w in &config.warnings {
         tracing::warn!(%w, "config");
     }
@@ -142,5 +150,6 @@ pub fn build(get: &dyn Fn(&str) -> Option<String>, memory_store: bool) -> Result
         store,
         aws,
         exporter,
+        prompt_listener,
     })
 }

@@ -18,7 +18,7 @@ use plano_core::state::SPIN_KV_MAX_VALUE;
 use plano_core::upstream::AwsCredentials;
 
 use crate::frame;
-use crate::manifest::{CONFIG_VARIABLE, variable_name};
+use crate::manifest::{CONFIG_VARIABLE, LISTENER_VARIABLE, variable_name};
 
 /// What every request of an instance shares.
 #[derive(Debug)]
@@ -35,12 +35,16 @@ pub struct Host {
     pub traces_url: Option<String>,
     /// Percent of requests without a client `traceparent` that are traced.
     pub sampling_percent: u32,
+    /// Serves the config's prompt listener (the `plano_listener` variable is `prompt`).
+    pub prompt_listener: bool,
 }
 
 impl Host {
     /// The exchange options for this host.
     pub fn options(&'static self) -> ExchangeOptions<'static> {
-        let mut options = ExchangeOptions::default().aws(self.aws.as_ref());
+        let mut options = ExchangeOptions::default()
+            .aws(self.aws.as_ref())
+            .prompt_listener(self.prompt_listener);
         // The expiry frame takes its share of the store's value limit.
         options.save.max_value_bytes = SPIN_KV_MAX_VALUE.saturating_sub(frame::HEADER);
         options
@@ -75,6 +79,8 @@ fn build() -> Result<Host, String> {
         format!("no config: set the `{CONFIG_VARIABLE}` Spin variable to the plano config ({e})")
     })?;
     let config = Config::load(&text, &variable).map_err(|e| format!("config rejected:\n{e}"))?;
+    let listener = spin_sdk::variables::get(LISTENER_VARIABLE).ok();
+    let prompt_listener = config.serves_prompt_listener(listener.as_deref())?;
     let store_label = match &config.gateway.state.spin {
         StateTarget::SpinKv { store } => store.clone(),
         _ => "default".to_owned(),
@@ -84,6 +90,7 @@ fn build() -> Result<Host, String> {
         traces_url: crate::otlp::traces_url(&config.tracing),
         sampling_percent: config.tracing.sampling_percent.unwrap_or(100),
         store_label,
+        prompt_listener,
         aws: aws_credentials(),
         body_limit,
         config,

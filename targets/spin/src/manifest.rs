@@ -14,6 +14,10 @@ use plano_core::config::{Config, StateTarget};
 /// The Spin variable holding the config text.
 pub const CONFIG_VARIABLE: &str = "plano_config";
 
+/// The Spin variable naming the listener the app serves: `model` or `prompt`
+/// ([`Config::serves_prompt_listener`]); one app per listener.
+pub const LISTENER_VARIABLE: &str = "plano_listener";
+
 /// The AWS variables read for Bedrock providers without an `access_key` (optional).
 pub const AWS_VARIABLES: [&str; 5] = [
     "aws_access_key_id",
@@ -35,6 +39,8 @@ pub struct Options<'a> {
     pub embed_config: bool,
     /// The `[component.plano.build]` command, if any.
     pub build: Option<(&'a str, &'a str)>,
+    /// The `plano_listener` variable's default: `model` or `prompt`.
+    pub listener: &'a str,
 }
 
 /// Why a manifest cannot be written.
@@ -76,7 +82,14 @@ fn origin(url: &BaseUrl) -> String {
     u.to_url()
 }
 
-/// The origins the config's providers and collector need.
+/// The `scheme://host[:port]` of a URL written as text (filters, prompt-target endpoints).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+}
+
+/// The origins the config's providers, filters, prompt-target endpoints and collector need.
 pub fn outbound_hosts(config: &Config) -> BTreeSet<String> {
     let mut hosts = BTreeSet::new();
     for p in &config.providers {
@@ -91,6 +104,15 @@ pub fn outbound_hosts(config: &Config) -> BTreeSet<String> {
             (None, None) => {}
         }
     }
+    let side = config.filters.iter().map(|f| f.url.as_str()).chain(
+        config
+            .prompts
+            .targets
+            .iter()
+            .filter_map(|t| t.endpoint.as_ref())
+            .map(|e| e.base_url.as_str()),
+    );
+    hosts.extend(side.filter_map(origin_of));
     if let Some(url) = &config.tracing.otlp_endpoint {
         let mut u = url.clone();
         if u.port == 4317 {
@@ -113,6 +135,9 @@ pub fn render(yaml: &str, options: &Options<'_>) -> Result<String, ManifestError
         Some(String::new())
     };
     let config = Config::load(yaml, &lookup).map_err(|e| ManifestError::Config(e.to_string()))?;
+    config
+        .serves_prompt_listener(Some(options.listener))
+        .map_err(ManifestError::Config)?;
     let mut secrets = BTreeSet::new();
     for name in referenced.into_inner() {
         secrets.insert(variable_name(&name).ok_or(ManifestError::Variable(name))?);
@@ -148,6 +173,11 @@ pub fn render(yaml: &str, options: &Options<'_>) -> Result<String, ManifestError
     } else {
         let _ = writeln!(w, "{CONFIG_VARIABLE} = {{ required = true }}");
     }
+    let _ = writeln!(
+        w,
+        "{LISTENER_VARIABLE} = {{ default = {} }}",
+        quote(options.listener)
+    );
     for s in &secrets {
         let _ = writeln!(w, "{s} = {{ required = true, secret = true }}");
     }
@@ -170,7 +200,7 @@ pub fn render(yaml: &str, options: &Options<'_>) -> Result<String, ManifestError
         let _ = writeln!(w, "workdir = {}", quote(workdir));
     }
     let _ = writeln!(w, "\n[component.plano.variables]");
-    let mut names = vec![CONFIG_VARIABLE.to_owned()];
+    let mut names = vec![CONFIG_VARIABLE.to_owned(), LISTENER_VARIABLE.to_owned()];
     names.extend(secrets);
     if bedrock_env {
         names.extend(AWS_VARIABLES.iter().map(|a| (*a).to_owned()));
@@ -231,6 +261,7 @@ model_providers:
             source: "plano_spin.wasm",
             embed_config: true,
             build: None,
+            listener: "model",
         }
     }
 
@@ -249,6 +280,40 @@ model_providers:
             "{line}"
         );
         assert!(!line.contains("/v1"), "origins only: {line}");
+    }
+
+    #[test]
+    fn the_prompt_listener_app_reaches_its_filters_and_endpoints() {
+        let config = format!(
+            "{CONFIG}  - name: fc\n    model: openai/arch-function\n    base_url: http://127.0.0.1:9100\n    access_key: $LOCAL_KEY\n\
+overrides:\n  function_calling_model: fc\n\
+filters:\n  - id: pii\n    url: http://127.0.0.1:7000/filter\n    type: http\n\
+endpoints:\n  api:\n    endpoint: 127.0.0.1:8080\n\
+prompt_targets:\n  - name: t\n    description: d\n    endpoint:\n      name: api\n      path: /x\n"
+        )
+        .replace(
+            "    port: 12000\n",
+            "    port: 12000\n  - type: prompt\n    name: prompts\n    port: 10000\n    input_filters: [pii]\n",
+        );
+        let mut o = opts();
+        o.listener = "prompt";
+        let toml = render(&config, &o).unwrap();
+        let line = toml
+            .lines()
+            .find(|l| l.starts_with("allowed_outbound_hosts"))
+            .unwrap();
+        assert!(line.contains("\"http://127.0.0.1:7000\""), "{line}");
+        assert!(line.contains("\"http://127.0.0.1:8080\""), "{line}");
+        assert!(
+            toml.contains("plano_listener = { default = \"prompt\" }"),
+            "{toml}"
+        );
+        assert!(
+            toml.contains("plano_listener = \"{{ plano_listener }}\""),
+            "{toml}"
+        );
+        // A model-only config cannot serve the prompt listener.
+        assert!(render(CONFIG, &o).is_err());
     }
 
     #[test]

@@ -23,6 +23,9 @@ use crate::store::{DurableStore, Store, WorkersKv};
 
 /// The binding holding the config text.
 pub const CONFIG_BINDING: &str = "PLANO_CONFIG";
+/// The variable naming the listener the Worker serves: `model` (default) or `prompt`. The
+/// prompt listener needs the build with prompt targets (`build.sh --prompt`).
+pub const LISTENER_BINDING: &str = "PLANO_LISTENER";
 /// The Durable Object namespace for exact counters next to Workers KV.
 pub const COUNTERS_BINDING: &str = "PLANO_COUNTERS";
 
@@ -43,12 +46,16 @@ pub struct Host {
     pub traces_url: Option<String>,
     /// Percent of requests without a client `traceparent` that are traced.
     pub sampling_percent: u32,
+    /// Serves the config's prompt listener (`PLANO_LISTENER = "prompt"`).
+    pub prompt_listener: bool,
 }
 
 impl Host {
     /// The exchange options for this host.
     pub fn options(&'static self) -> ExchangeOptions<'static> {
-        let mut options = ExchangeOptions::default().aws(self.aws.as_ref());
+        let mut options = ExchangeOptions::default()
+            .aws(self.aws.as_ref())
+            .prompt_listener(self.prompt_listener);
         options.save.max_value_bytes = self.max_value_bytes;
         options
     }
@@ -88,6 +95,8 @@ fn build(env: &Env) -> Result<Host, String> {
     };
     let lookup = |name: &str| binding(env, name);
     let config = Config::load(&text, &lookup).map_err(|e| format!("config rejected:\n{e}"))?;
+    let prompt_listener =
+        config.serves_prompt_listener(binding(env, LISTENER_BINDING).as_deref())?;
     let (store, max_value_bytes) = match &config.gateway.state.workers {
         StateTarget::WorkersKv { binding } => {
             let kv = env
@@ -128,6 +137,7 @@ fn build(env: &Env) -> Result<Host, String> {
         aws: aws_credentials(env),
         body_limit,
         max_value_bytes,
+        prompt_listener,
     })
 }
 

@@ -2,23 +2,25 @@
 //!
 //! ```text
 //! plano-spin-manifest --config plano.yaml [--source PATH] [--name NAME] [--no-embed] [--build]
+//!                     [--listener model|prompt]
 //! ```
 //!
 //! `allowed_outbound_hosts` lists the origins of the configured providers (and the trace
 //! collector); each `$VAR` of the config becomes a secret Spin variable. By default the config
 //! text is the `plano_config` variable's default (`--no-embed`: a required variable, supplied
-//! at deploy time). See targets/spin/README.md.
+//! at deploy time). `--listener prompt` makes the app serve the config's prompt listener (the
+//! `plano_listener` variable's default). See targets/spin/README.md.
 
 use std::process::ExitCode;
 
 use plano_spin::manifest::{Options, render};
 
 const USAGE: &str = "usage: plano-spin-manifest --config FILE [--source PATH] [--name NAME] \
-                     [--no-embed] [--build]";
+                     [--no-embed] [--build] [--listener model|prompt]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (mut config, mut source, mut name) = (None, None, None);
+    let (mut config, mut source, mut name, mut listener) = (None, None, None, None);
     let (mut embed, mut build) = (true, false);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
             "--name" => name = args.next(),
             "--no-embed" => embed = false,
             "--build" => build = true,
+            "--listener" => listener = args.next(),
             _ => return fail(USAGE),
         }
     }
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         embed_config: embed,
         // Relative to spin.toml, which lives in targets/spin next to build.sh.
         build: build.then_some(("./build.sh", ".")),
+        listener: listener.as_deref().unwrap_or("model"),
     };
     match render(&yaml, &options) {
         Ok(toml) => {
