@@ -142,10 +142,7 @@ impl RootContext for Root {
             Ok(c) => c,
             Err(e) => {
                 for d in &e.diagnostics {
-                    log(
-                        LogLevel::Critical,
-                        &format!("{name}: plano config: {d}"),
-                    );
+                    log(LogLevel::Critical, &format!("{name}: plano config: {d}"));
                 }
                 return false;
             }
