@@ -14,6 +14,7 @@
 //! (`filter/`: root, http, host, metrics) is `cfg(target_arch = "wasm32")`.
 
 pub mod envoy_config;
+pub mod envoy_prompt;
 pub mod otlp;
 pub mod store;
 pub mod upstream;
