@@ -7,6 +7,8 @@
 //! `PLANO_CONFORMANCE_FILTER=substr` runs only the matching scenarios;
 //! `PLANO_CONFORMANCE_MARKDOWN=path` also writes the native column of the results table
 //! (`docs/conformance.md`, relative to the workspace root).
+// The spawn helper outside `#[test]` gets the same allowances as the test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -33,51 +35,24 @@ async fn conformance() {
 
     let dir = std::env::temp_dir().join(format!("plano-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config_path = dir.join("plano.yaml");
-    std::fs::write(&config_path, plano_conformance::config(&mock_url)).unwrap();
+    let (mut gateway, url) = spawn(&dir, "plano", &plano_conformance::config(&mock_url), &[]).await;
+    // The prompt listener's scenarios run against a second gateway with the prompt config.
+    let (mut prompt_gateway, prompt_url) = spawn(
+        &dir,
+        "prompt",
+        &plano_conformance::prompt_config(&mock_url),
+        &["--prompt-port", "0"],
+    )
+    .await;
     let log_path = dir.join("plano.log");
-    let log = std::fs::File::create(&log_path).unwrap();
 
-    let mut gateway = Command::new(env!("CARGO_BIN_EXE_plano"))
-        .arg("serve")
-        .arg("--config")
-        .arg(&config_path)
-        .args(["--port", "0"])
-        .env_clear()
-        .envs(ENV.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn plano serve");
-    let mut lines = BufReader::new(gateway.stdout.take().unwrap()).lines();
-    let url = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("listening ") {
-                return Some(url.trim().to_owned());
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten()
-    .unwrap_or_else(|| {
-        panic!(
-            "plano serve printed no `listening` line within 30 s; its log: {}\n{}",
-            log_path.display(),
-            std::fs::read_to_string(&log_path).unwrap_or_default()
-        )
-    });
-    // Keep draining stdout so the gateway never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-
-    let target = Target::new(url, mock_url, "native");
+    let mut target = Target::new(url, mock_url, "native");
+    target.prompt = Some(prompt_url);
     let filter = setting("PLANO_CONFORMANCE_FILTER");
     let report = run(&target, filter.as_deref()).await;
 
     gateway.kill().await.ok();
+    prompt_gateway.kill().await.ok();
     mock.shutdown().await;
 
     print!("{}", report.details());
@@ -96,11 +71,68 @@ async fn conformance() {
         .collect();
     assert!(
         failed.is_empty(),
-        "{} of {} conformance scenarios failed (gateway log: {}):\n{}",
+        "{} of {} conformance scenarios failed (gateway logs: {} and prompt.log):\n{}",
         failed.len(),
         report.results.len(),
         log_path.display(),
         failed.join("\n")
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Spawns `plano serve` with `config` (written to `{dir}/{name}.yaml`, log in
+/// `{dir}/{name}.log`) on any free port, and waits for its URL: the `prompt listener` line
+/// when `--prompt-port` is among `extra`, else the `listening` line.
+async fn spawn(
+    dir: &std::path::Path,
+    name: &str,
+    config: &str,
+    extra: &[&str],
+) -> (tokio::process::Child, String) {
+    let config_path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&config_path, config).unwrap();
+    let log_path = dir.join(format!("{name}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut gateway = Command::new(env!("CARGO_BIN_EXE_plano"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&config_path)
+        .args(["--port", "0"])
+        .args(extra)
+        .env_clear()
+        .envs(ENV.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn plano serve");
+    let prefix = if extra.contains(&"--prompt-port") {
+        "prompt listener "
+    } else {
+        "listening "
+    };
+    let mut lines = BufReader::new(gateway.stdout.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix(prefix) {
+                return Some(url.trim().to_owned());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| {
+        panic!(
+            "plano serve printed no `{}` line within 30 s; its log: {}\n{}",
+            prefix.trim(),
+            log_path.display(),
+            std::fs::read_to_string(&log_path).unwrap_or_default()
+        )
+    });
+    // Keep draining stdout so the gateway never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (gateway, url)
 }

@@ -46,6 +46,14 @@ pub const CONFIG_TEMPLATE: &str = include_str!("../plano.yaml");
 /// The placeholder in [`CONFIG_TEMPLATE`] that stands for the mock's base URL.
 pub const MOCK_URL_PLACEHOLDER: &str = "${MOCK_URL}";
 
+/// The prompt listener's config (`tests/conformance/prompt.yaml`) with its placeholders
+/// unreplaced: the second gateway a host starts for the `prompt/*` scenarios.
+pub const PROMPT_CONFIG_TEMPLATE: &str = include_str!("../prompt.yaml");
+
+/// The placeholder in [`PROMPT_CONFIG_TEMPLATE`] for the mock's `host:port` (prompt-target
+/// endpoints are named by address, not URL).
+pub const MOCK_ADDR_PLACEHOLDER: &str = "${MOCK_ADDR}";
+
 /// The environment a host needs to load [`config`]: the mock's keys under the names the
 /// config references, a key the mock refuses, and AWS credentials for SigV4.
 pub const ENV: &[(&str, &str)] = &[
@@ -71,6 +79,19 @@ pub fn config(mock_url: &str) -> String {
     CONFIG_TEMPLATE.replace(MOCK_URL_PLACEHOLDER, mock_url.trim_end_matches('/'))
 }
 
+/// The prompt listener's config for a mock listening at `mock_url`: the gateway serving it
+/// is [`Target::prompt`].
+pub fn prompt_config(mock_url: &str) -> String {
+    let url = mock_url.trim_end_matches('/');
+    let addr = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url);
+    PROMPT_CONFIG_TEMPLATE
+        .replace(MOCK_URL_PLACEHOLDER, url)
+        .replace(MOCK_ADDR_PLACEHOLDER, addr)
+}
+
 /// The gateway and mock under test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -83,6 +104,9 @@ pub struct Target {
     pub host: String,
     /// What the host declares it cannot do; scenarios needing it are skipped with the reason.
     pub lacks: Vec<Capability>,
+    /// The prompt listener's base URL, of a gateway started with [`prompt_config`]; the
+    /// `prompt/*` scenarios run against it, and are skipped without it.
+    pub prompt: Option<String>,
 }
 
 impl Target {
@@ -97,6 +121,7 @@ impl Target {
             mock: mock.into().trim_end_matches('/').to_owned(),
             host: host.into(),
             lacks: Vec::new(),
+            prompt: None,
         }
     }
 }
@@ -129,17 +154,21 @@ pub async fn run(target: &Target, filter: Option<&str>) -> Report {
         .map(|s| s.result(Outcome::Fail("the scenario panicked".to_owned()), 0))
         .collect();
     for (index, scenario) in selected.into_iter().enumerate() {
+        let prompt_scenario = scenario.needs.contains(&Capability::PromptListener);
         let missing: Vec<Capability> = scenario
             .needs
             .iter()
             .copied()
-            .filter(|c| target.lacks.contains(c))
+            .filter(|c| {
+                target.lacks.contains(c)
+                    || (*c == Capability::PromptListener && target.prompt.is_none())
+            })
             .collect();
-        let ctx = Arc::new(http::Ctx::new(
-            client.clone(),
-            target,
-            format!("{run_id}-{index}"),
-        ));
+        let mut ctx = http::Ctx::new(client.clone(), target, format!("{run_id}-{index}"));
+        if prompt_scenario && let Some(prompt) = &target.prompt {
+            ctx.gateway = prompt.trim_end_matches('/').to_owned();
+        }
+        let ctx = Arc::new(ctx);
         let permits = Arc::clone(&permits);
         let host = target.host.clone();
         tasks.spawn(async move {

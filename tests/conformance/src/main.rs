@@ -12,10 +12,14 @@ use plano_conformance::{Capability, Target, markdown, run, scenario_ids};
 #[command(name = "plano-conformance")]
 struct Args {
     /// The gateway's base URL, e.g. http://127.0.0.1:12000.
-    #[arg(long, required_unless_present_any = ["list", "print_env", "print_config"])]
+    #[arg(long, required_unless_present_any = ["list", "print_env", "print_config", "print_prompt_config"])]
     gateway: Option<String>,
+    /// The prompt listener of a second gateway started with the prompt config
+    /// (`--print-prompt-config`); without it the `prompt/*` scenarios are skipped.
+    #[arg(long, value_name = "URL")]
+    prompt_gateway: Option<String>,
     /// The mock provider's base URL (as substituted into the config).
-    #[arg(long, required_unless_present_any = ["list", "print_env", "print_config"])]
+    #[arg(long, required_unless_present_any = ["list", "print_env", "print_config", "print_prompt_config"])]
     mock: Option<String>,
     /// The host's column name: native, workers, spin, lambda, envoy.
     #[arg(long, default_value = "native")]
@@ -24,7 +28,7 @@ struct Args {
     #[arg(long)]
     filter: Option<String>,
     /// Capabilities the host declares it lacks (comma-separated: responses-state,
-    /// rate-limits, timeouts, body-limit, preference-routing); their scenarios are skipped.
+    /// rate-limits, timeouts, body-limit, preference-routing, prompt-listener); their scenarios are skipped.
     #[arg(long, value_delimiter = ',')]
     lacks: Vec<String>,
     /// Write this host's column of the results table into FILE (docs/conformance.md).
@@ -39,6 +43,9 @@ struct Args {
     /// Print the config with the mock at MOCK_URL and exit.
     #[arg(long, value_name = "MOCK_URL")]
     print_config: Option<String>,
+    /// Print the prompt listener's config with the mock at MOCK_URL and exit.
+    #[arg(long, value_name = "MOCK_URL")]
+    print_prompt_config: Option<String>,
 }
 
 #[allow(clippy::print_stdout, reason = "the command's output")]
@@ -53,6 +60,10 @@ async fn main() -> ExitCode {
     }
     if let Some(mock) = &args.print_config {
         print!("{}", plano_conformance::config(mock));
+        return ExitCode::SUCCESS;
+    }
+    if let Some(mock) = &args.print_prompt_config {
+        print!("{}", plano_conformance::prompt_config(mock));
         return ExitCode::SUCCESS;
     }
     if args.list {
@@ -78,6 +89,7 @@ async fn main() -> ExitCode {
     };
     let mut target = Target::new(gateway, mock, args.host);
     target.lacks = lacks;
+    target.prompt = args.prompt_gateway;
     let report = run(&target, args.filter.as_deref()).await;
     print!("{}", report.details());
     if let Some(path) = &args.markdown {

@@ -213,6 +213,11 @@ pub(crate) async fn handle(
             .unwrap_or_else(|| get_response(&state, id)),
         Route::DeleteResponse(id) => openai_refusal(&state, Api::Responses, &request)
             .unwrap_or_else(|| delete_response(&state, id)),
+        Route::DevApi => {
+            crate::devapi::dev_api(&parts.method, parts.uri.path(), parts.uri.query(), &body)
+        }
+        Route::HttpFilter => crate::devapi::http_filter(&body),
+        Route::McpFilter => crate::devapi::mcp_filter(&parts.headers, &body),
         Route::NotFound | Route::Journal | Route::ForgetJournal | Route::Health => {
             errors::not_found(parts.method.as_str(), parts.uri.path())
         }
@@ -260,9 +265,11 @@ async fn answer(
         errors::injected(error_fixtures, api, provider, StatusCode::BAD_REQUEST, None)
     })?;
     if api == Api::Chat
-        && probe
-            .model
-            .is_some_and(|m| m.get() == "\"arch-router\"" || m.get() == "\"arch-function\"")
+        && probe.model.is_some_and(|m| {
+            m.get() == "\"arch-router\""
+                || m.get() == "\"arch-function\""
+                || m.get() == "\"arch-guard\""
+        })
     {
         let body: serde_json::Value = serde_json::from_slice(request.body).unwrap_or_default();
         if crate::router::is_router_call(&body) {
@@ -270,6 +277,9 @@ async fn answer(
         }
         if crate::function::is_function_call(&body) {
             return Ok(crate::function::answer(&body));
+        }
+        if crate::guard::is_guard_call(&body) {
+            return Ok(crate::guard::answer(&body));
         }
     }
     let tag = header(headers, TAG_HEADER).unwrap_or("");

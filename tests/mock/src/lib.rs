@@ -21,11 +21,13 @@ pub mod keys;
 
 mod auth;
 mod body;
+mod devapi;
 mod errors;
 mod eventstream;
 mod fault;
 mod fixtures;
 mod function;
+mod guard;
 mod handler;
 mod ids;
 mod journal;

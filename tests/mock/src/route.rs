@@ -67,6 +67,12 @@ pub(crate) enum Route<'a> {
     ForgetJournal,
     /// `GET /__mock/health`.
     Health,
+    /// A developer API behind a prompt target (`/dev/...`, [`crate::devapi`]).
+    DevApi,
+    /// An HTTP filter (`POST /filter/http/...`).
+    HttpFilter,
+    /// An MCP filter (`POST /filter/mcp`).
+    McpFilter,
     NotFound,
 }
 
@@ -88,6 +94,15 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
             path_stream: false,
         })
     };
+    if path.starts_with("/dev/") {
+        return Route::DevApi;
+    }
+    if post && path.starts_with("/filter/http") {
+        return Route::HttpFilter;
+    }
+    if post && path == "/filter/mcp" {
+        return Route::McpFilter;
+    }
     match (method, path) {
         (&Method::GET, "/__mock/requests") => return Route::Journal,
         (&Method::DELETE, "/__mock/requests") => return Route::ForgetJournal,

@@ -5,6 +5,7 @@ mod faults;
 mod generate;
 mod llm_routing;
 mod local;
+mod prompt;
 mod ratelimit;
 mod resilience;
 mod routing;
@@ -36,16 +37,20 @@ pub enum Capability {
     BodyLimit,
     /// Preference-based routing: the router call before the request, and session pins.
     PreferenceRouting,
+    /// Plano's prompt listener (prompt targets, guards, input filters), served by a second
+    /// gateway with `prompt.yaml` ([`crate::Target::prompt`]).
+    PromptListener,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::ResponsesState,
         Capability::RateLimits,
         Capability::Timeouts,
         Capability::BodyLimit,
         Capability::PreferenceRouting,
+        Capability::PromptListener,
     ];
 
     /// Its name on the command line and in reports.
@@ -56,6 +61,7 @@ impl Capability {
             Capability::Timeouts => "timeouts",
             Capability::BodyLimit => "body-limit",
             Capability::PreferenceRouting => "preference-routing",
+            Capability::PromptListener => "prompt-listener",
         }
     }
 
@@ -114,6 +120,7 @@ pub(crate) fn all() -> Vec<Scenario> {
     ratelimit::register(&mut out);
     state::register(&mut out);
     llm_routing::register(&mut out);
+    prompt::register(&mut out);
     out
 }
 
