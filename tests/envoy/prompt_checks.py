@@ -1,6 +1,6 @@
 """Checks of the prompt listener in Envoy beyond the conformance suite (tests/envoy/run).
 
-usage: prompt_checks.py PROMPT_GATEWAY ADMIN DEAD_CLUSTER
+usage: prompt_checks.py PROMPT_GATEWAY ADMIN DEAD_CLUSTER [N BUDGET_BYTES]
 
 1. A prompt target whose developer endpoint is a closed port (the `dead_api` target the run
    script adds to the suite's prompt config): the client gets a 502 in its own API shape
@@ -9,11 +9,16 @@ usage: prompt_checks.py PROMPT_GATEWAY ADMIN DEAD_CLUSTER
    the call went through the cluster the generator declared.
 2. The prompt filter's stats are its own (`wasmcustom.plano_prompt.*`): it counted these
    requests, the model listener's filter (`plano_llm`) none of them.
+3. Memory: N weather-flow requests (function-calling model, developer API, LLM: three side and
+   upstream calls each) over one keep-alive connection; the prompt VMs' linear memory
+   (`wasmcustom.plano_prompt.vm_memory_bytes`, the last VM to report) must stay under
+   BUDGET_BYTES.
 Exits 1 on the first failed check."""
 
 import http.client
 import json
 import sys
+import time
 from urllib.parse import urlparse
 
 
@@ -89,6 +94,33 @@ def main():
     if delta("plano_prompt") != 2 or delta("plano_llm") != 0:
         fail(f"expected 2 more plano_prompt requests, none on plano_llm: {before} -> {after}")
     print(f"ok  stats: plano_prompt.requests_total {after['wasmcustom.plano_prompt.requests_total']} (+2), plano_llm unchanged")
+
+    if len(sys.argv) > 5:
+        memory(gateway, admin, int(sys.argv[4]), int(sys.argv[5]))
+
+
+def memory(gateway, admin, n, budget):
+    conn = http.client.HTTPConnection(gateway.hostname, gateway.port, timeout=30)
+    start = time.monotonic()
+    for i in range(n):
+        body = {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": f"get_weather city=City{i % 50}"}],
+        }
+        conn.request("POST", "/v1/chat/completions", json.dumps(body),
+                     {"content-type": "application/json"})
+        r = conn.getresponse()
+        text = r.read().decode()
+        if r.status != 200 or "choices" not in text:
+            fail(f"weather request {i}: {r.status} {text[:300]}")
+    rate = n / (time.monotonic() - start)
+    time.sleep(2.5)  # two ticks of the filter's memory gauge
+    mem = stats(admin, "plano_prompt.vm_memory_bytes").get(
+        "wasmcustom.plano_prompt.vm_memory_bytes", 0)
+    if mem == 0 or mem > budget:
+        fail(f"prompt VM memory after {n} weather flows: {mem} bytes (budget {budget})")
+    print(f"ok  memory: prompt VM linear memory {mem / 1048576:.2f} MiB after {n} weather flows "
+          f"({rate:.0f} flows/s sequential, 3 calls each)")
 
 
 if __name__ == "__main__":
