@@ -179,6 +179,9 @@ fn v0_4_reference_typed_values() {
     assert_eq!(c.tracing.otlp_endpoint.as_ref().unwrap().port, 4317);
     assert_eq!(c.listeners.len(), 3);
     assert_eq!(c.model_listener().unwrap().max_retries, Some(3));
+    let weather = c.prompts.targets[0].endpoint.as_ref().unwrap();
+    assert_eq!(weather.base_url, "http://127.0.0.1:80");
+    assert_eq!(weather.connect_timeout, Some(Duration::from_millis(5)));
 }
 
 #[test]

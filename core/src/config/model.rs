@@ -539,6 +539,9 @@ pub struct TargetEndpoint {
     pub post: bool,
     /// Extra headers.
     pub headers: Vec<(String, Secret)>,
+    /// The `endpoints` entry's `connect_timeout` (hosts that declare connections, such as
+    /// Envoy's clusters, use it).
+    pub connect_timeout: Option<std::time::Duration>,
 }
 
 /// A request filter (`filters` entry): an HTTP service or an MCP tool that sees each request

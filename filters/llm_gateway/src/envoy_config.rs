@@ -1,5 +1,6 @@
-//! The Envoy configuration for a plano config: the model listener with this filter, one
-//! cluster per upstream origin (providers and input filters; TLS for `https`), the
+//! The Envoy configuration for a plano config: the model listener with this filter, the
+//! prompt listener with `prompt_gateway.wasm` ([`crate::envoy_prompt`]), one cluster per
+//! upstream origin (providers, input filters, developer endpoints; TLS for `https`), the
 //! collector's cluster, timeouts and
 //! retries from the config, and the admin interface on 127.0.0.1 only (Envoy's admin serves
 //! `config_dump`, which holds the plano config: never expose it).
@@ -13,6 +14,7 @@ use std::fmt::Write as _;
 use plano_core::config::values::BaseUrl;
 use plano_core::config::{Config, ListenerKind, Protocol};
 
+pub use crate::envoy_prompt::PromptListener;
 use crate::upstream::{SLEEP_CLUSTER, cluster_name};
 
 /// What the generator needs besides the plano config.
@@ -36,14 +38,19 @@ pub struct Options {
     /// Environment variables Envoy passes to the filter (secrets the config names; AWS
     /// credentials).
     pub env_keys: Vec<String>,
+    /// The prompt listener's filter (`--prompt-wasm`); `None`: no prompt listener.
+    pub prompt: Option<PromptListener>,
 }
 
 /// A cluster to declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Cluster {
-    tls: bool,
-    host: String,
-    port: u16,
+pub(crate) struct Cluster {
+    pub(crate) tls: bool,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// Its own connect timeout (a developer endpoint's `connect_timeout`); else the
+    /// gateway's.
+    pub(crate) connect: Option<std::time::Duration>,
 }
 
 /// The Envoy YAML for `config`, with a warning per provider whose origin is unknown.
@@ -63,6 +70,7 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
                     tls: t.scheme == "https",
                     host: t.host,
                     port: t.port,
+                    connect: None,
                 })
             }),
         };
@@ -84,11 +92,20 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
                     tls: t.scheme == "https",
                     host: t.host,
                     port: t.port,
+                    connect: None,
                 };
                 clusters.insert(cluster_name(c.tls, &c.host, c.port), c);
             }
             None => warnings.push(format!("filter {}: url is not http(s)", f.id)),
         }
+    }
+    // Prompt targets' developer endpoints (side calls of the prompt listener).
+    let (endpoints, endpoint_warnings) = crate::envoy_prompt::endpoint_clusters(config);
+    warnings.extend(endpoint_warnings);
+    for c in endpoints {
+        clusters
+            .entry(cluster_name(c.tls, &c.host, c.port))
+            .or_insert(c);
     }
     if let Some(c) = crate::otlp::collector(&config.tracing) {
         let c = cluster_of(&c);
@@ -224,6 +241,25 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    let prompt = opts.prompt.as_ref().and_then(|p| {
+        crate::envoy_prompt::listener(config, p, buffer_limit, &opts.env_keys, &opts.plano_yaml)
+    });
+    let has_prompt = config
+        .listeners
+        .iter()
+        .any(|l| l.kind == ListenerKind::Prompt);
+    match (prompt, &opts.prompt) {
+        (Some(listener), _) => y.push_str(&listener),
+        (None, Some(_)) => warnings.push(
+            "--prompt-wasm: the config has no `type: prompt` listener (or pass --prompt-listen)"
+                .to_owned(),
+        ),
+        (None, None) if has_prompt => warnings.push(
+            "the config has a prompt listener: pass --prompt-wasm PATH (prompt_gateway.wasm) to serve it"
+                .to_owned(),
+        ),
+        (None, None) => {}
+    }
     let _ = writeln!(y, "  clusters:");
     for (name, c) in &clusters {
         let ip = c.host.parse::<std::net::IpAddr>().is_ok();
@@ -242,7 +278,7 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
               socket_address: {{ address: {host}, port_value: {port} }}"#,
             name = q(name),
             kind = if ip { "STATIC" } else { "LOGICAL_DNS" },
-            connect = secs(t.connect),
+            connect = secs(c.connect.unwrap_or(t.connect)),
             host = q(&c.host),
             port = c.port,
         );
@@ -287,6 +323,7 @@ fn cluster_of(b: &BaseUrl) -> Cluster {
         tls: b.protocol == Protocol::Https,
         host: b.host.clone(),
         port: b.port,
+        connect: None,
     }
 }
 
@@ -372,6 +409,7 @@ gateway:
             ca_file: "/etc/ssl/certs/ca-certificates.crt".to_owned(),
             sleep_port: 12001,
             env_keys: referenced_env(YAML),
+            prompt: None,
         }
     }
 
@@ -406,6 +444,135 @@ gateway:
         assert!(
             y.contains("- name: \"plano_http_otel.internal_4318\""),
             "{y}"
+        );
+    }
+
+    const PROMPT_YAML: &str = r#"
+version: v0.4.0
+listeners:
+  - { type: model, name: llm, address: 127.0.0.1, port: 12000 }
+  - { type: prompt, name: prompts, address: 127.0.0.1, port: 10000, input_filters: [pii] }
+model_providers:
+  - model: openai/gpt-4o-mini
+    access_key: $OPENAI_API_KEY
+    default: true
+  - name: fc
+    model: openai/arch-function
+    base_url: http://127.0.0.1:8001
+  - name: guard
+    model: openai/arch-guard
+    base_url: http://127.0.0.1:8002
+overrides:
+  function_calling_model: fc
+prompt_guards:
+  input_guards:
+    jailbreak:
+      model: guard
+      on_exception: { message: no }
+filters:
+  - { id: pii, url: "http://127.0.0.1:7000", type: http }
+endpoints:
+  weather_api:
+    endpoint: 127.0.0.1:9000
+    connect_timeout: 0.25s
+  billing:
+    endpoint: billing.example.com
+    protocol: https
+prompt_targets:
+  - name: get_weather
+    description: weather
+    parameters:
+      - { name: city, description: the city, type: str, required: true }
+    endpoint: { name: weather_api, path: "/weather/{city}" }
+  - name: invoice
+    description: an invoice
+    endpoint: { name: billing, path: /invoice, http_method: POST }
+"#;
+
+    fn prompt_opts(prompt: Option<PromptListener>) -> Options {
+        Options {
+            plano_yaml: PROMPT_YAML.to_owned(),
+            prompt,
+            ..opts(None)
+        }
+    }
+
+    #[test]
+    fn the_prompt_listener_gets_prompt_gateway_and_its_clusters() {
+        let config = Config::check(PROMPT_YAML).unwrap();
+        let (y, warnings) = generate(
+            &config,
+            &prompt_opts(Some(PromptListener {
+                wasm_path: "/x/prompt_gateway.wasm".to_owned(),
+                listen: None,
+            })),
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(y.contains("- name: plano_prompt\n"), "{y}");
+        assert!(
+            y.contains("address: \"127.0.0.1\", port_value: 10000"),
+            "{y}"
+        );
+        assert!(y.contains("filename: \"/x/prompt_gateway.wasm\""), "{y}");
+        assert!(y.contains("vm_id: prompt_gateway"), "{y}");
+        // The model listener keeps llm_gateway.
+        assert!(y.contains("filename: \"/x/llm_gateway.wasm\""), "{y}");
+        // Developer endpoints (TLS for https, their connect timeout), the function-calling
+        // and guard models, the filter.
+        for name in [
+            "plano_http_127.0.0.1_9000",
+            "plano_https_billing.example.com_443",
+            "plano_http_127.0.0.1_8001",
+            "plano_http_127.0.0.1_8002",
+            "plano_http_127.0.0.1_7000",
+        ] {
+            assert!(y.contains(&format!("- name: \"{name}\"")), "{name} in\n{y}");
+        }
+        let weather = y
+            .split("- name: \"plano_http_127.0.0.1_9000\"")
+            .nth(1)
+            .unwrap();
+        assert!(weather.contains("connect_timeout: \"0.25s\""), "{weather}");
+        assert!(y.contains("sni: \"billing.example.com\""), "{y}");
+        // Listening port from --prompt-listen.
+        let (y, _) = generate(
+            &config,
+            &prompt_opts(Some(PromptListener {
+                wasm_path: "/x/prompt_gateway.wasm".to_owned(),
+                listen: Some(("127.0.0.1".to_owned(), 18000)),
+            })),
+        );
+        assert!(
+            y.contains("address: \"127.0.0.1\", port_value: 18000"),
+            "{y}"
+        );
+    }
+
+    #[test]
+    fn a_prompt_listener_without_its_filter_is_a_warning() {
+        let config = Config::check(PROMPT_YAML).unwrap();
+        let (y, warnings) = generate(&config, &prompt_opts(None));
+        assert!(!y.contains("plano_prompt"), "{y}");
+        assert!(
+            warnings.iter().any(|w| w.contains("--prompt-wasm")),
+            "{warnings:?}"
+        );
+        // And a filter without a prompt listener.
+        let config = Config::check(YAML).unwrap();
+        let (y, warnings) = generate(
+            &config,
+            &Options {
+                prompt: Some(PromptListener {
+                    wasm_path: "/x/prompt_gateway.wasm".to_owned(),
+                    listen: None,
+                }),
+                ..opts(None)
+            },
+        );
+        assert!(!y.contains("plano_prompt"), "{y}");
+        assert!(
+            warnings.iter().any(|w| w.contains("no `type: prompt`")),
+            "{warnings:?}"
         );
     }
 

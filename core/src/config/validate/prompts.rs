@@ -19,6 +19,7 @@ pub(crate) struct Endpoint {
     pub(crate) host: String,
     pub(crate) port: Option<u16>,
     pub(crate) protocol: Protocol,
+    pub(crate) connect_timeout: Option<std::time::Duration>,
 }
 
 /// Checks `endpoints` and returns them by name.
@@ -46,9 +47,11 @@ pub(crate) fn endpoints(raw: &RawConfig, cx: &mut Cx<'_>) -> BTreeMap<String, En
                 ),
             );
         }
-        if let Some(t) = &e.value.connect_timeout {
-            cx.duration(t, &child(&path, "connect_timeout"));
-        }
+        let connect_timeout = e
+            .value
+            .connect_timeout
+            .as_ref()
+            .and_then(|t| cx.duration(t, &child(&path, "connect_timeout")));
         let protocol = e
             .value
             .protocol
@@ -65,6 +68,7 @@ pub(crate) fn endpoints(raw: &RawConfig, cx: &mut Cx<'_>) -> BTreeMap<String, En
                         host,
                         port,
                         protocol,
+                        connect_timeout,
                     },
                 );
             }
@@ -165,6 +169,7 @@ pub(crate) fn prompt_sections(
                     .as_ref()
                     .is_some_and(|m| m.value == HttpMethod::Post),
                 headers,
+                connect_timeout: ep.connect_timeout,
             })
         });
         let scalar = |s: &Scalar| match s {

@@ -4,7 +4,8 @@
 //! ```text
 //! plano-envoy-config --config plano.yaml --wasm /path/llm_gateway.wasm \
 //!     [--listen 127.0.0.1:12000] [--admin-port 9901] [--aws-region us-east-1] \
-//!     [--sleep-port 12001] [--ca-file /etc/ssl/certs/ca-certificates.crt] > envoy.yaml
+//!     [--sleep-port 12001] [--ca-file /etc/ssl/certs/ca-certificates.crt] \
+//!     [--prompt-wasm /path/prompt_gateway.wasm [--prompt-listen 127.0.0.1:10000]] > envoy.yaml
 //! ```
 //!
 //! The config is checked without its secrets (they are resolved inside Envoy, from the
@@ -14,7 +15,7 @@
 
 use std::process::ExitCode;
 
-use llm_gateway::envoy_config::{Options, generate, referenced_env};
+use llm_gateway::envoy_config::{Options, PromptListener, generate, referenced_env};
 use plano_core::config::Config;
 
 fn main() -> ExitCode {
@@ -40,7 +41,9 @@ fn run() -> Result<(), String> {
         ca_file: "/etc/ssl/certs/ca-certificates.crt".to_owned(),
         sleep_port: 0,
         env_keys: Vec::new(),
+        prompt: None,
     };
+    let mut prompt_listen = None;
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
@@ -60,9 +63,23 @@ fn run() -> Result<(), String> {
                 opts.sleep_port = value()?.parse().map_err(|_| "--sleep-port: bad port")?;
             }
             "--ca-file" => opts.ca_file = value()?,
+            "--prompt-wasm" => {
+                opts.prompt = Some(PromptListener {
+                    wasm_path: value()?,
+                    listen: None,
+                });
+            }
+            "--prompt-listen" => {
+                let v = value()?;
+                let (host, port) = v
+                    .rsplit_once(':')
+                    .ok_or("--prompt-listen takes HOST:PORT")?;
+                let port = port.parse().map_err(|_| "--prompt-listen: bad port")?;
+                prompt_listen = Some((host.to_owned(), port));
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: plano-envoy-config --config plano.yaml --wasm PATH [--listen HOST:PORT] [--admin-port N] [--aws-region R] [--sleep-port N] [--ca-file PATH]"
+                    "usage: plano-envoy-config --config plano.yaml --wasm PATH [--listen HOST:PORT] [--admin-port N] [--aws-region R] [--sleep-port N] [--ca-file PATH] [--prompt-wasm PATH] [--prompt-listen HOST:PORT]"
                 );
                 return Ok(());
             }
@@ -70,6 +87,11 @@ fn run() -> Result<(), String> {
         }
     }
     let path = config_path.ok_or("--config is required")?;
+    match (&mut opts.prompt, prompt_listen) {
+        (Some(p), listen) => p.listen = listen,
+        (None, Some(_)) => return Err("--prompt-listen needs --prompt-wasm".into()),
+        (None, None) => {}
+    }
     if opts.wasm_path.is_empty() {
         return Err("--wasm is required".into());
     }

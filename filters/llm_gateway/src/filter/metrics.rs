@@ -1,4 +1,5 @@
-//! Envoy stats through proxy-wasm metrics (Envoy shows them as `wasmcustom.plano_llm.*`):
+//! Envoy stats through proxy-wasm metrics (Envoy shows them as `wasmcustom.plano_llm.*`, and
+//! `wasmcustom.plano_prompt.*` for the prompt listener):
 //! request and error counts, rate-limit refusals, tokens, and histograms of time to first
 //! token, duration and upstream time; a gauge of this VM's memory. Defined once per VM (Envoy
 //! shares a stat of one name between the VMs of its workers).
@@ -27,20 +28,21 @@ fn define(kind: MetricType, name: &str) -> Option<u32> {
 }
 
 impl Metrics {
-    /// Defines every metric (a metric the host refuses is skipped).
-    pub fn define() -> Metrics {
+    /// Defines every metric under `prefix` (a metric the host refuses is skipped).
+    pub fn define(prefix: &str) -> Metrics {
         use MetricType::{Counter, Gauge, Histogram};
+        let metric = |kind, name: &str| define(kind, &format!("{prefix}.{name}"));
         Metrics {
-            requests: define(Counter, "plano_llm.requests_total"),
-            errors: define(Counter, "plano_llm.errors_total"),
-            rate_limited: define(Counter, "plano_llm.rate_limited_total"),
-            input_tokens: define(Counter, "plano_llm.input_tokens_total"),
-            output_tokens: define(Counter, "plano_llm.output_tokens_total"),
-            ttft_ms: define(Histogram, "plano_llm.time_to_first_token_ms"),
-            duration_ms: define(Histogram, "plano_llm.duration_ms"),
-            upstream_ms: define(Histogram, "plano_llm.upstream_ms"),
-            memory_bytes: define(Gauge, "plano_llm.vm_memory_bytes"),
-            spans_dropped: define(Counter, "plano_llm.spans_dropped_total"),
+            requests: metric(Counter, "requests_total"),
+            errors: metric(Counter, "errors_total"),
+            rate_limited: metric(Counter, "rate_limited_total"),
+            input_tokens: metric(Counter, "input_tokens_total"),
+            output_tokens: metric(Counter, "output_tokens_total"),
+            ttft_ms: metric(Histogram, "time_to_first_token_ms"),
+            duration_ms: metric(Histogram, "duration_ms"),
+            upstream_ms: metric(Histogram, "upstream_ms"),
+            memory_bytes: metric(Gauge, "vm_memory_bytes"),
+            spans_dropped: metric(Counter, "spans_dropped_total"),
         }
     }
 

@@ -19,6 +19,7 @@ use proxy_wasm::types::{BufferType, ContextType, LogLevel, MapType};
 use super::host::{self, log};
 use super::http::Http;
 use super::metrics::Metrics;
+use crate::Listener;
 use crate::otlp;
 use crate::upstream::cluster_name;
 
@@ -62,8 +63,11 @@ struct Collector {
 }
 
 /// The root context.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Root {
+    /// The listener this filter serves (the prompt listener: exchanges with
+    /// `prompt_listener`).
+    listener: Listener,
     vm: Option<Rc<Vm>>,
     collector: Option<Collector>,
     /// An export is in flight (one at a time).
@@ -71,9 +75,14 @@ pub struct Root {
 }
 
 impl Root {
-    /// A root context before its configuration.
-    pub fn new() -> Self {
-        Root::default()
+    /// A root context for `listener`, before its configuration.
+    pub fn new(listener: Listener) -> Self {
+        Root {
+            listener,
+            vm: None,
+            collector: None,
+            exporting: false,
+        }
     }
 }
 
@@ -93,7 +102,10 @@ impl Context for Root {
         if !status.as_deref().is_some_and(|s| s.starts_with('2')) {
             log(
                 LogLevel::Warn,
-                &format!("llm_gateway: OTLP export answered {status:?}"),
+                &format!(
+                    "{}: OTLP export answered {status:?}",
+                    self.listener.filter_name()
+                ),
             );
         }
     }
@@ -101,6 +113,7 @@ impl Context for Root {
 
 impl RootContext for Root {
     fn on_configure(&mut self, size: usize) -> bool {
+        let name = self.listener.filter_name();
         let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, size)
             .ok()
             .flatten()
@@ -108,14 +121,16 @@ impl RootContext for Root {
         let Ok(yaml) = std::str::from_utf8(&bytes) else {
             log(
                 LogLevel::Critical,
-                "llm_gateway: the plugin configuration is not UTF-8 text",
+                &format!("{name}: the plugin configuration is not UTF-8 text"),
             );
             return false;
         };
         if yaml.trim().is_empty() {
             log(
                 LogLevel::Critical,
-                "llm_gateway: empty plugin configuration: put the plano config (YAML) in `configuration`",
+                &format!(
+                    "{name}: empty plugin configuration: put the plano config (YAML) in `configuration`"
+                ),
             );
             return false;
         }
@@ -127,21 +142,20 @@ impl RootContext for Root {
             Ok(c) => c,
             Err(e) => {
                 for d in &e.diagnostics {
-                    log(
-                        LogLevel::Critical,
-                        &format!("llm_gateway: plano config: {d}"),
-                    );
+                    log(LogLevel::Critical, &format!("{name}: plano config: {d}"));
                 }
                 return false;
             }
         };
         for w in &config.warnings {
-            log(LogLevel::Warn, &format!("llm_gateway: plano config: {w}"));
+            log(LogLevel::Warn, &format!("{name}: plano config: {w}"));
         }
         let config: &'static Config = Box::leak(Box::new(config));
         let aws: Option<&'static AwsCredentials> =
             aws_credentials().map(|c| &*Box::leak(Box::new(c)));
-        let options = ExchangeOptions::default().aws(aws);
+        let options = ExchangeOptions::default()
+            .aws(aws)
+            .prompt_listener(self.listener == Listener::Prompt);
         self.collector = otlp::collector(&config.tracing).map(|url| {
             let tls = url.protocol == plano_core::config::Protocol::Https;
             let default_port = if tls { 443 } else { 80 };
@@ -159,7 +173,7 @@ impl RootContext for Root {
             config,
             options,
             sampling: config.tracing.sampling_percent.unwrap_or(100),
-            metrics: Metrics::define(),
+            metrics: Metrics::define(self.listener.stats_prefix()),
             spans: RefCell::new(VecDeque::new()),
             served: Cell::new(0),
         }));
@@ -167,10 +181,13 @@ impl RootContext for Root {
         log(
             LogLevel::Info,
             &format!(
-                "llm_gateway: configured ({} providers, state: proxy-wasm shared data of this Envoy)",
+                "{name}: configured ({} providers, state: proxy-wasm shared data of this Envoy)",
                 config.providers.len()
             ),
         );
+        if self.listener == Listener::Prompt {
+            log_prompt_setup(config);
+        }
         true
     }
 
@@ -209,7 +226,8 @@ impl RootContext for Root {
             Err(s) => log(
                 LogLevel::Warn,
                 &format!(
-                    "llm_gateway: OTLP export to cluster {} failed: {s:?}",
+                    "{}: OTLP export to cluster {} failed: {s:?}",
+                    self.listener.filter_name(),
                     c.cluster
                 ),
             ),
@@ -236,4 +254,25 @@ fn aws_credentials() -> Option<AwsCredentials> {
     creds.session_token = get("AWS_SESSION_TOKEN").map(Secret::literal);
     creds.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
     Some(creds)
+}
+
+/// What the prompt listener will do, and why prompt targets are off when they are.
+fn log_prompt_setup(config: &Config) {
+    let p = &config.prompts;
+    let msg = match &p.function_model {
+        _ if p.targets.is_empty() => {
+            "prompt_gateway: no prompt_targets: requests go to the LLM (after the input filters and the guard)".to_owned()
+        }
+        None => "prompt_gateway: no provider serves the function-calling model (overrides.function_calling_model, default Arch-Function): prompt targets are off".to_owned(),
+        Some(m) => format!(
+            "prompt_gateway: {} prompt targets, function-calling model {m}",
+            p.targets.len()
+        ),
+    };
+    let level = if p.is_active() || p.targets.is_empty() {
+        LogLevel::Info
+    } else {
+        LogLevel::Warn
+    };
+    log(level, &msg);
 }
