@@ -142,17 +142,31 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
           stat_prefix: plano_model
           codec_type: AUTO
           server_header_transformation: PASS_THROUGH
-          # The filter answers every request itself; longer than the request timeout so the
-          # filter's own timeout answers first.
+          # Longer than the request timeout so the filter's own timeout answers first on the
+          # requests it sends with dispatch_http_call.
           stream_idle_timeout: {stream_idle}
           route_config:
             name: plano_model
             virtual_hosts:
             - name: plano_model
               domains: ["*"]
+              # Set by llm_gateway to pick the provider's cluster; never sent upstream.
+              request_headers_to_remove: ["{cluster_header}"]
               routes:
-              # llm_gateway answers every request (locally or with the provider's answer,
-              # fetched with dispatch_http_call): this route only answers if it did not.
+              # A streaming attempt: llm_gateway rewrote the held request (path, authority,
+              # credentials, body) and names the provider's cluster in {cluster_header}. No
+              # overall timeout (a stream lasts as long as the generation); the idle timeout
+              # bounds the wait for the head and each silence to the request timeout.
+              - match:
+                  prefix: "/"
+                  headers: [{{ name: "{cluster_header}", present_match: true }}]
+                route:
+                  cluster_header: "{cluster_header}"
+                  timeout: "0s"
+                  idle_timeout: {request}
+              # llm_gateway answers every other request itself (locally, or with the
+              # provider's answer fetched with dispatch_http_call): this route only answers
+              # if it did not.
               - match: {{ prefix: "/" }}
                 direct_response:
                   status: 503
@@ -164,6 +178,9 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
               config:
                 name: llm_gateway
                 root_id: llm_gateway
+                # Envoy >= 1.35: a paused request head still lets the body reach the filter,
+                # and stays writable until the filter resumes it (proxy-wasm-cpp-host #434).
+                allow_on_headers_stop_iteration: true
                 configuration:
                   "@type": type.googleapis.com/google.protobuf.StringValue
                   value: {plano}
@@ -173,16 +190,11 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
                   code: {{ local: {{ filename: {wasm} }} }}
                   environment_variables:
                     host_env_keys: [{env}]
-          # Holds the request head back from the route until the whole body went through
-          # llm_gateway (which lets the head continue: a proxy-wasm filter that pauses the head
-          # never sees the body).
-          - name: envoy.filters.http.buffer
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
-              max_request_bytes: {buffer_limit}
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+              # No x-envoy-* headers to the provider or the client.
+              suppress_envoy_headers: true
   # Retry backoff: a proxy-wasm HTTP context has no timer, so the filter waits by calling this
   # listener, whose fault filter delays the answer by x-envoy-fault-delay-request ms.
   - name: plano_sleep
@@ -213,10 +225,11 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"#,
         stream_idle = secs(request + std::time::Duration::from_secs(30)),
+        request = secs(request),
+        cluster_header = crate::upstream::CLUSTER_HEADER,
         plano = q(&opts.plano_yaml),
         wasm = q(&opts.wasm_path),
         sleep_port = opts.sleep_port,
-        buffer_limit = buffer_limit,
         env = opts
             .env_keys
             .iter()
@@ -391,6 +404,10 @@ gateway:
         assert_eq!(y.matches("UpstreamTlsContext").count(), 3);
         assert!(y.contains("address: \"127.0.0.1\", port_value: 9901"));
         assert!(y.contains("stream_idle_timeout: \"40s\""), "{y}");
+        assert!(y.contains("allow_on_headers_stop_iteration: true"), "{y}");
+        assert!(y.contains("cluster_header: \"x-plano-cluster\""), "{y}");
+        assert!(y.contains("idle_timeout: \"10s\""), "{y}");
+        assert!(!y.contains("envoy.filters.http.buffer"), "{y}");
         assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
         assert!(

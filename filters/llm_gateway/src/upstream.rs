@@ -10,6 +10,10 @@
 /// own), since a proxy-wasm HTTP context has no timer.
 pub const SLEEP_CLUSTER: &str = "plano_sleep";
 
+/// The request header naming the provider's cluster for Envoy's router (the generated
+/// route's `cluster_header`; removed before the upstream sees the request).
+pub const CLUSTER_HEADER: &str = "x-plano-cluster";
+
 /// The Envoy cluster of an origin: `plano_` + scheme + host + port, every byte outside
 /// `[A-Za-z0-9.-]` replaced by `_` (IPv6 colons included).
 pub fn cluster_name(tls: bool, host: &str, port: u16) -> String {
