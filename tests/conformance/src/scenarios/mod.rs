@@ -36,16 +36,22 @@ pub enum Capability {
     BodyLimit,
     /// Preference-based routing: the router call before the request, and session pins.
     PreferenceRouting,
+    /// A stream broken after its first bytes reached the client (upstream reset, silence
+    /// past the idle timeout) ending with the client API's error event. A host relaying the
+    /// stream through a proxy that can only reset the client's stream then (Envoy's router)
+    /// lacks it: its client sees the break as a cut connection.
+    MidStreamErrors,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::ResponsesState,
         Capability::RateLimits,
         Capability::Timeouts,
         Capability::BodyLimit,
         Capability::PreferenceRouting,
+        Capability::MidStreamErrors,
     ];
 
     /// Its name on the command line and in reports.
@@ -56,6 +62,7 @@ impl Capability {
             Capability::Timeouts => "timeouts",
             Capability::BodyLimit => "body-limit",
             Capability::PreferenceRouting => "preference-routing",
+            Capability::MidStreamErrors => "mid-stream-errors",
         }
     }
 
