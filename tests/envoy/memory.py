@@ -72,7 +72,9 @@ def main():
     stream_bytes = len(data)
     stream = json.dumps({"model": "long-stream", "stream": True,
                          "messages": [{"role": "user", "content": "Go on"}]})
-    status, data = post("/v1/chat/completions", stream)
+    # 200,000 chunks (about 32 MB): a fast upstream, so Envoy's chunks are as large as the
+    # provider cluster's buffer limit lets them be.
+    status, data = post("/v1/chat/completions", stream, {"x-chunks": "200000"})
     if status != 200 or not data.rstrip().endswith(b"[DONE]"):
         raise SystemExit(f"long stream (passthrough): status {status}, tail {data[-200:]!r}")
     stream_bytes = max(stream_bytes, len(data))

@@ -15,6 +15,10 @@ use plano_core::config::{Config, ListenerKind, Protocol};
 
 use crate::upstream::{SLEEP_CLUSTER, cluster_name};
 
+/// The provider clusters' connection buffer limit: the largest stream chunk Envoy hands the
+/// filter at once (about).
+pub const STREAM_CHUNK_LIMIT: u32 = 64 * 1024;
+
 /// What the generator needs besides the plano config.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -246,6 +250,10 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
     type: {kind}
     dns_lookup_family: V4_PREFERRED
     connect_timeout: {connect}
+    # Envoy hands a stream to llm_gateway in chunks of at most about this much, which bounds
+    # what the filter's VM holds while it transcodes a chunk (the default 1 MiB lets a fast
+    # upstream's chunks grow the VM to 6 MiB).
+    per_connection_buffer_limit_bytes: {STREAM_CHUNK_LIMIT}
     load_assignment:
       cluster_name: {name}
       endpoints:
@@ -408,6 +416,7 @@ gateway:
         assert!(y.contains("cluster_header: \"x-plano-cluster\""), "{y}");
         assert!(y.contains("idle_timeout: \"10s\""), "{y}");
         assert!(!y.contains("envoy.filters.http.buffer"), "{y}");
+        assert_eq!(y.matches("per_connection_buffer_limit_bytes: 65536").count(), 5, "{y}");
         assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
         assert!(
