@@ -416,7 +416,12 @@ gateway:
         assert!(y.contains("cluster_header: \"x-plano-cluster\""), "{y}");
         assert!(y.contains("idle_timeout: \"10s\""), "{y}");
         assert!(!y.contains("envoy.filters.http.buffer"), "{y}");
-        assert_eq!(y.matches("per_connection_buffer_limit_bytes: 65536").count(), 5, "{y}");
+        assert_eq!(
+            y.matches("per_connection_buffer_limit_bytes: 65536")
+                .count(),
+            5,
+            "{y}"
+        );
         assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
         assert!(
