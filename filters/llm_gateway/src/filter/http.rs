@@ -9,8 +9,8 @@
 //!                    end, then the request phase: a local reply; a streaming upstream
 //!                    request written over the held request (head, credentials, body, the
 //!                    cluster header the route selects the provider's cluster by) and
-//!                    resumed through Envoy's router; any other upstream request sent with
-//!                    dispatch_http_call
+//!                    resumed through Envoy's router (also after side calls); any other
+//!                    upstream request sent with dispatch_http_call
 //! response headers   the router's answer (or Envoy's own 503/504) judged by the exchange: a
 //!                    stream's head replaced by the client's and let through; an error held
 //! response body      a stream transcoded chunk by chunk as it arrives; a held answer read
@@ -97,8 +97,12 @@ pub struct Http {
     start_ms: u64,
     finished: bool,
     /// The client's request head is paused and writable, its body (this many bytes) buffered
-    /// by Envoy: the next attempt may go through the router. Cleared once used.
+    /// by Envoy: the first streaming attempt goes through the router (also after side calls,
+    /// the router model's or input filters', sent with dispatch_http_call meanwhile).
     held_body: Option<usize>,
+    /// Inside `on_http_request_body`: a routed attempt continues by returning `Continue`;
+    /// elsewhere (after a side call) it resumes the held request.
+    in_body: bool,
 }
 
 impl Http {
@@ -115,6 +119,7 @@ impl Http {
             start_ms: now_ms(),
             finished: false,
             held_body: None,
+            in_body: false,
         }
     }
 
@@ -185,12 +190,20 @@ impl Http {
         let Some(t) = target_of(&req.url) else {
             return self.failed(AttemptFailure::Connect("the upstream URL is not http(s)"));
         };
-        if let Some(size) = self.held_body.take()
-            && routed::wants_stream(req)
+        if routed::wants_stream(req)
+            && let Some(size) = self.held_body.take()
         {
             match routed::rewrite_request(req, &t, size) {
                 Ok(()) => {
                     self.state = State::Routed;
+                    if !self.in_body
+                        && let Err(s) = hostcalls::resume_http_request()
+                    {
+                        log(
+                            LogLevel::Warn,
+                            &format!("llm_gateway: resuming the request failed: {s:?}"),
+                        );
+                    }
                     return Flow::Continue;
                 }
                 // The head could not be written (never expected): the call path instead.
@@ -707,8 +720,9 @@ impl HttpContext for Http {
         }
         let body = read_buffer(BufferType::HttpRequestBody, body_size);
         self.held_body = Some(body_size);
+        self.in_body = true;
         let flow = self.run_request(&body);
-        self.held_body = None;
+        self.in_body = false;
         flow
     }
 
