@@ -42,7 +42,7 @@ use super::host::{log, now_ms, random, read_buffer, read_map, store, unit};
 use super::root::Vm;
 use super::routed;
 use crate::otlp::{self, Fresh, TraceCtx};
-use crate::upstream::{SLEEP_CLUSTER, target_of};
+use crate::upstream::{SLEEP_CLUSTER, target_of, wants_stream};
 
 /// How much of a buffered stream is transcoded at a time.
 const STREAM_SLICE: usize = 64 * 1024;
@@ -190,7 +190,7 @@ impl Http {
         let Some(t) = target_of(&req.url) else {
             return self.failed(AttemptFailure::Connect("the upstream URL is not http(s)"));
         };
-        if routed::wants_stream(req)
+        if wants_stream(req.header("accept"))
             && let Some(size) = self.held_body.take()
         {
             match routed::rewrite_request(req, &t, size) {

@@ -13,20 +13,11 @@
 
 use plano_core::upstream::UpstreamRequest;
 use proxy_wasm::hostcalls;
+
 use proxy_wasm::types::{BufferType, MapType};
 
 use super::host::read_map;
 use crate::upstream::{CLUSTER_HEADER, Target};
-
-/// Whether `req` asks for a stream (its `accept` is an event stream): only those go through
-/// Envoy's router, since only they gain from it (a non-streaming answer is read whole either
-/// way, and `dispatch_http_call` keeps every failure of it in the client's shape).
-pub fn wants_stream(req: &UpstreamRequest) -> bool {
-    matches!(
-        req.header("accept"),
-        Some("text/event-stream" | "application/vnd.amazon.eventstream")
-    )
-}
 
 /// Rewrites the held request head and body (`body_size` bytes buffered by Envoy) into `req`
 /// for `target`'s cluster: the client's headers the upstream request does not carry are
