@@ -17,6 +17,10 @@ use plano_core::config::{Config, ListenerKind, Protocol};
 pub use crate::envoy_prompt::PromptListener;
 use crate::upstream::{SLEEP_CLUSTER, cluster_name};
 
+/// The provider clusters' connection buffer limit: the largest stream chunk Envoy hands the
+/// filter at once (about).
+pub const STREAM_CHUNK_LIMIT: u32 = 64 * 1024;
+
 /// What the generator needs besides the plano config.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -144,63 +148,20 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
         );
     }
     let _ = writeln!(y, "static_resources:\n  listeners:");
+    y.push_str(&filter_listener(&FilterListener {
+        name: "plano_model",
+        address: &address,
+        port,
+        buffer_limit,
+        request,
+        filter: "llm_gateway",
+        wasm: &opts.wasm_path,
+        plano: &opts.plano_yaml,
+        env_keys: &opts.env_keys,
+    }));
     let _ = writeln!(
         y,
-        "  - name: plano_model\n    address:\n      socket_address: {{ address: {}, port_value: {port} }}\n    per_connection_buffer_limit_bytes: {buffer_limit}",
-        q(&address)
-    );
-    let _ = writeln!(
-        y,
-        r#"    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: plano_model
-          codec_type: AUTO
-          server_header_transformation: PASS_THROUGH
-          # The filter answers every request itself; longer than the request timeout so the
-          # filter's own timeout answers first.
-          stream_idle_timeout: {stream_idle}
-          route_config:
-            name: plano_model
-            virtual_hosts:
-            - name: plano_model
-              domains: ["*"]
-              routes:
-              # llm_gateway answers every request (locally or with the provider's answer,
-              # fetched with dispatch_http_call): this route only answers if it did not.
-              - match: {{ prefix: "/" }}
-                direct_response:
-                  status: 503
-                  body: {{ inline_string: "llm_gateway did not answer" }}
-          http_filters:
-          - name: plano.llm_gateway
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: llm_gateway
-                root_id: llm_gateway
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: {plano}
-                vm_config:
-                  vm_id: llm_gateway
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{ local: {{ filename: {wasm} }} }}
-                  environment_variables:
-                    host_env_keys: [{env}]
-          # Holds the request head back from the route until the whole body went through
-          # llm_gateway (which lets the head continue: a proxy-wasm filter that pauses the head
-          # never sees the body).
-          - name: envoy.filters.http.buffer
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
-              max_request_bytes: {buffer_limit}
-          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-  # Retry backoff: a proxy-wasm HTTP context has no timer, so the filter waits by calling this
+        r#"  # Retry backoff: a proxy-wasm HTTP context has no timer, so the filter waits by calling this
   # listener, whose fault filter delays the answer by x-envoy-fault-delay-request ms.
   - name: plano_sleep
     address:
@@ -229,17 +190,7 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"#,
-        stream_idle = secs(request + std::time::Duration::from_secs(30)),
-        plano = q(&opts.plano_yaml),
-        wasm = q(&opts.wasm_path),
         sleep_port = opts.sleep_port,
-        buffer_limit = buffer_limit,
-        env = opts
-            .env_keys
-            .iter()
-            .map(|k| q(k))
-            .collect::<Vec<_>>()
-            .join(", "),
     );
     let prompt = opts.prompt.as_ref().and_then(|p| {
         crate::envoy_prompt::listener(config, p, buffer_limit, &opts.env_keys, &opts.plano_yaml)
@@ -269,6 +220,10 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
     type: {kind}
     dns_lookup_family: V4_PREFERRED
     connect_timeout: {connect}
+    # Envoy hands a stream to llm_gateway in chunks of at most about this much, which bounds
+    # what the filter's VM holds while it transcodes a chunk (the default 1 MiB lets a fast
+    # upstream's chunks grow the VM to 6 MiB).
+    per_connection_buffer_limit_bytes: {STREAM_CHUNK_LIMIT}
     load_assignment:
       cluster_name: {name}
       endpoints:
@@ -316,6 +271,118 @@ pub fn generate(config: &Config, opts: &Options) -> (String, Vec<String>) {
         opts.sleep_port
     );
     (y, warnings)
+}
+
+/// A listener whose requests a plano filter answers: the model listener (llm_gateway) or the
+/// prompt listener (prompt_gateway).
+pub(crate) struct FilterListener<'a> {
+    /// Envoy's name for it, also its stat prefix and route config name.
+    pub(crate) name: &'a str,
+    pub(crate) address: &'a str,
+    pub(crate) port: u16,
+    /// Per-connection buffer limit: room for the largest body the filter accepts.
+    pub(crate) buffer_limit: u64,
+    /// The request timeout (the routed stream's idle timeout).
+    pub(crate) request: std::time::Duration,
+    /// The filter: its root id and VM id (`llm_gateway`, `prompt_gateway`).
+    pub(crate) filter: &'a str,
+    /// Path of its .wasm as Envoy sees it.
+    pub(crate) wasm: &'a str,
+    /// The plano config text, the plugin configuration.
+    pub(crate) plano: &'a str,
+    /// Environment variables Envoy passes to the VM.
+    pub(crate) env_keys: &'a [String],
+}
+
+/// The YAML of `l`, an entry of `static_resources.listeners`.
+pub(crate) fn filter_listener(l: &FilterListener<'_>) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
+    let secs = |d: std::time::Duration| format!("\"{}s\"", d.as_secs_f64());
+    let mut y = String::new();
+    let _ = writeln!(
+        y,
+        r#"  - name: {name}
+    address:
+      socket_address: {{ address: {address}, port_value: {port} }}
+    per_connection_buffer_limit_bytes: {buffer_limit}
+    filter_chains:
+    - filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: {name}
+          codec_type: AUTO
+          server_header_transformation: PASS_THROUGH
+          # Longer than the request timeout so the filter's own timeout answers first on the
+          # requests it sends with dispatch_http_call.
+          stream_idle_timeout: {stream_idle}
+          route_config:
+            name: {name}
+            virtual_hosts:
+            - name: {name}
+              domains: ["*"]
+              # Set by {filter} to pick the provider's cluster; never sent upstream.
+              request_headers_to_remove: ["{cluster_header}"]
+              routes:
+              # A streaming attempt: {filter} rewrote the held request (path, authority,
+              # credentials, body) and names the provider's cluster in {cluster_header}. No
+              # overall timeout (a stream lasts as long as the generation); the idle timeout
+              # bounds the wait for the head and each silence to the request timeout.
+              - match:
+                  prefix: "/"
+                  headers: [{{ name: "{cluster_header}", present_match: true }}]
+                route:
+                  cluster_header: "{cluster_header}"
+                  timeout: "0s"
+                  idle_timeout: {request}
+              # {filter} answers every other request itself (locally, or with the answer
+              # fetched with dispatch_http_call): this route only answers if it did not.
+              - match: {{ prefix: "/" }}
+                direct_response:
+                  status: 503
+                  body: {{ inline_string: "{filter} did not answer" }}
+          http_filters:
+          - name: plano.{filter}
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+              config:
+                name: {filter}
+                root_id: {filter}
+                # Envoy >= 1.35: a paused request head still lets the body reach the filter,
+                # and stays writable until the filter resumes it (proxy-wasm-cpp-host #434).
+                allow_on_headers_stop_iteration: true
+                configuration:
+                  "@type": type.googleapis.com/google.protobuf.StringValue
+                  value: {plano}
+                vm_config:
+                  vm_id: {filter}
+                  runtime: envoy.wasm.runtime.v8
+                  code: {{ local: {{ filename: {wasm} }} }}
+                  environment_variables:
+                    host_env_keys: [{env}]
+          - name: envoy.filters.http.router
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+              # No x-envoy-* headers to the provider or the client.
+              suppress_envoy_headers: true"#,
+        name = l.name,
+        address = q(l.address),
+        port = l.port,
+        buffer_limit = l.buffer_limit,
+        stream_idle = secs(l.request + std::time::Duration::from_secs(30)),
+        request = secs(l.request),
+        filter = l.filter,
+        cluster_header = crate::upstream::CLUSTER_HEADER,
+        plano = q(l.plano),
+        wasm = q(l.wasm),
+        env = l
+            .env_keys
+            .iter()
+            .map(|k| q(k))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    y
 }
 
 fn cluster_of(b: &BaseUrl) -> Cluster {
@@ -429,6 +496,16 @@ gateway:
         assert_eq!(y.matches("UpstreamTlsContext").count(), 3);
         assert!(y.contains("address: \"127.0.0.1\", port_value: 9901"));
         assert!(y.contains("stream_idle_timeout: \"40s\""), "{y}");
+        assert!(y.contains("allow_on_headers_stop_iteration: true"), "{y}");
+        assert!(y.contains("cluster_header: \"x-plano-cluster\""), "{y}");
+        assert!(y.contains("idle_timeout: \"10s\""), "{y}");
+        assert!(!y.contains("envoy.filters.http.buffer"), "{y}");
+        assert_eq!(
+            y.matches("per_connection_buffer_limit_bytes: 65536")
+                .count(),
+            5,
+            "{y}"
+        );
         assert!(y.contains("port_value: 12001"));
         assert!(y.contains("connect_timeout: \"2s\""));
         assert!(

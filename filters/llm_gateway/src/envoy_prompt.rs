@@ -3,16 +3,12 @@
 //! developer endpoints (TLS for `https`, the `endpoints` entry's `connect_timeout`).
 //!
 //! The function-calling and guard models are providers, the input filters are `filters`
-//! entries: [`crate::envoy_config`] declares their clusters for both listeners. The prompt
-//! listener answers every request from its filter (each upstream and side call is a
-//! `dispatch_http_call`), so its route only answers when the filter did not.
-
-use std::fmt::Write as _;
-use std::time::Duration;
+//! entries: [`crate::envoy_config`] declares their clusters for both listeners. The listener
+//! itself is the model listener's shape ([`filter_listener`]) with the other filter.
 
 use plano_core::config::{Config, ListenerKind};
 
-use crate::envoy_config::Cluster;
+use crate::envoy_config::{Cluster, FilterListener, filter_listener};
 use crate::upstream::target_of;
 
 /// Where the prompt listener is served and with which filter.
@@ -64,66 +60,21 @@ pub(crate) fn listener(
     let request = declared
         .and_then(|l| l.timeout)
         .unwrap_or(config.gateway.timeouts.request);
-    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned());
-    let secs = |d: Duration| format!("\"{}s\"", d.as_secs_f64());
-    let mut y = String::new();
-    let _ = writeln!(
-        y,
-        r#"  # The prompt listener: prompt_gateway runs the input filters, the guard, the prompt
-  # targets (function-calling model, developer endpoint) and the LLM call, each sent with
-  # dispatch_http_call; this route only answers if it did not.
-  - name: plano_prompt
-    address:
-      socket_address: {{ address: {address}, port_value: {port} }}
-    per_connection_buffer_limit_bytes: {buffer_limit}
-    filter_chains:
-    - filters:
-      - name: envoy.filters.network.http_connection_manager
-        typed_config:
-          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-          stat_prefix: plano_prompt
-          codec_type: AUTO
-          server_header_transformation: PASS_THROUGH
-          stream_idle_timeout: {stream_idle}
-          route_config:
-            name: plano_prompt
-            virtual_hosts:
-            - name: plano_prompt
-              domains: ["*"]
-              routes:
-              - match: {{ prefix: "/" }}
-                direct_response:
-                  status: 503
-                  body: {{ inline_string: "prompt_gateway did not answer" }}
-          http_filters:
-          - name: plano.prompt_gateway
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-              config:
-                name: prompt_gateway
-                root_id: prompt_gateway
-                configuration:
-                  "@type": type.googleapis.com/google.protobuf.StringValue
-                  value: {plano}
-                vm_config:
-                  vm_id: prompt_gateway
-                  runtime: envoy.wasm.runtime.v8
-                  code: {{ local: {{ filename: {wasm} }} }}
-                  environment_variables:
-                    host_env_keys: [{env}]
-          - name: envoy.filters.http.buffer
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
-              max_request_bytes: {buffer_limit}
-          - name: envoy.filters.http.router
-            typed_config:
-              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"#,
-        address = q(&address),
-        // Longer than the request timeout: the filter's own timeout answers first.
-        stream_idle = secs(request + Duration::from_secs(30)),
-        plano = q(plano_yaml),
-        wasm = q(&p.wasm_path),
-        env = env_keys.iter().map(|k| q(k)).collect::<Vec<_>>().join(", "),
+    let mut y = String::from(
+        "  # The prompt listener: prompt_gateway runs the input filters, the guard, the prompt\n  \
+         # targets (function-calling model, developer endpoint) as dispatch_http_call side calls,\n  \
+         # then the LLM call like llm_gateway.\n",
     );
+    y.push_str(&filter_listener(&FilterListener {
+        name: "plano_prompt",
+        address: &address,
+        port,
+        buffer_limit,
+        request,
+        filter: "prompt_gateway",
+        wasm: &p.wasm_path,
+        plano: plano_yaml,
+        env_keys,
+    }));
     Some(y)
 }

@@ -10,6 +10,21 @@
 /// own), since a proxy-wasm HTTP context has no timer.
 pub const SLEEP_CLUSTER: &str = "plano_sleep";
 
+/// The request header naming the provider's cluster for Envoy's router (the generated
+/// route's `cluster_header`; removed before the upstream sees the request).
+pub const CLUSTER_HEADER: &str = "x-plano-cluster";
+
+/// Whether an upstream request whose `accept` header is `accept` asks for a stream (an event
+/// stream): only those go through Envoy's router, since only they gain from it (a
+/// non-streaming answer is read whole either way, and `dispatch_http_call` keeps every
+/// failure of it in the client's shape).
+pub fn wants_stream(accept: Option<&str>) -> bool {
+    matches!(
+        accept,
+        Some("text/event-stream" | "application/vnd.amazon.eventstream")
+    )
+}
+
 /// The Envoy cluster of an origin: `plano_` + scheme + host + port, every byte outside
 /// `[A-Za-z0-9.-]` replaced by `_` (IPv6 colons included).
 pub fn cluster_name(tls: bool, host: &str, port: u16) -> String {
@@ -121,5 +136,13 @@ mod tests {
         assert_eq!(target_of("ftp://x/"), None);
         assert_eq!(target_of("http://:80/"), None);
         assert_eq!(target_of("http://h:99999/"), None);
+    }
+
+    #[test]
+    fn only_stream_requests_go_through_the_router() {
+        assert!(wants_stream(Some("text/event-stream")));
+        assert!(wants_stream(Some("application/vnd.amazon.eventstream")));
+        assert!(!wants_stream(Some("application/json")));
+        assert!(!wants_stream(None));
     }
 }

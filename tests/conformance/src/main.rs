@@ -28,7 +28,8 @@ struct Args {
     #[arg(long)]
     filter: Option<String>,
     /// Capabilities the host declares it lacks (comma-separated: responses-state,
-    /// rate-limits, timeouts, body-limit, preference-routing, prompt-listener); their scenarios are skipped.
+    /// rate-limits, timeouts, body-limit, preference-routing, prompt-listener,
+    /// mid-stream-errors); their scenarios are skipped.
     #[arg(long, value_delimiter = ',')]
     lacks: Vec<String>,
     /// Write this host's column of the results table into FILE (docs/conformance.md).

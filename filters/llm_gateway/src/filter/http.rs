@@ -1,22 +1,28 @@
 //! One request: the exchange's phases called from proxy-wasm's HTTP callbacks.
 //!
 //! ```text
-//! request headers    method, path and headers copied; a content-length over the body limit
-//!                    is the 413 at once; no body: the request phase now
+//! request headers    method, path and headers copied; the head is held (paused: with
+//!                    allow_on_headers_stop_iteration the body still reaches the filter); a
+//!                    content-length over the body limit is the 413 at once; no body: the
+//!                    request phase now
 //! request body       buffered (over the body limit: the 413 in the client's shape) to its
-//!                    end, then the request phase: a local reply, or the upstream request
-//!                    sent with dispatch_http_call to the provider's cluster
-//! http call response the upstream answer (or its failure) judged by the exchange: the reply,
-//!                    or a retry or fallback (after a backoff slept on the sleep cluster)
+//!                    end, then the request phase: a local reply; a streaming upstream
+//!                    request written over the held request (head, credentials, body, the
+//!                    cluster header the route selects the provider's cluster by) and
+//!                    resumed through Envoy's router (also after side calls); any other
+//!                    upstream request sent with dispatch_http_call
+//! response headers   the router's answer (or Envoy's own 503/504) judged by the exchange: a
+//!                    stream's head replaced by the client's and let through; an error held
+//! response body      a stream transcoded chunk by chunk as it arrives; a held answer read
+//!                    whole, then replaced in place or retried
+//! http call response a dispatched attempt's answer (or its failure): the reply, or a retry
+//!                    or fallback (after a backoff slept on the sleep cluster)
 //! log                the exchange finished (rate limit settled), stats, span queued
 //! ```
 //!
-//! Why dispatch_http_call and not Envoy's router: the upstream request's head depends on the
-//! body (model, stream flag, path, credentials), and Envoy's proxy-wasm host lets a filter
-//! change the request head only while the head is paused, which also withholds the body
-//! from the filter (a paused head is turned into "pause everything"); once the head has
-//! continued it can no longer be changed. The whole upstream answer arrives at once, so a
-//! stream is transcoded in one pass (README: what this costs).
+//! Retries and fallback after the first attempt go with dispatch_http_call (answered whole,
+//! the client's reply sent with send_http_response, which replaces a held router answer):
+//! a proxy-wasm filter cannot send a second request through the router.
 //!
 //! Every callback is total: nothing here unwraps, indexes or panics on any input.
 
@@ -34,8 +40,9 @@ use proxy_wasm::types::{Action as Flow, BufferType, LogLevel, MapType};
 
 use super::host::{log, now_ms, random, read_buffer, read_map, store, unit};
 use super::root::Vm;
+use super::routed;
 use crate::otlp::{self, Fresh, TraceCtx};
-use crate::upstream::{SLEEP_CLUSTER, target_of};
+use crate::upstream::{SLEEP_CLUSTER, target_of, wants_stream};
 
 /// How much of a buffered stream is transcoded at a time.
 const STREAM_SLICE: usize = 64 * 1024;
@@ -49,16 +56,33 @@ fn read_slice(start: usize, len: usize) -> Vec<u8> {
 }
 
 /// Where the request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     /// Reading the client's request.
     Request,
+    /// The attempt went through Envoy's router: waiting for its response head.
+    Routed,
+    /// The router's stream is transcoded chunk by chunk.
+    Streaming,
+    /// The router's answer is held (head paused, body buffered) until its end.
+    Holding(Hold),
     /// An upstream call is in flight.
     Calling,
     /// Sleeping before a retry (a call to the sleep cluster is in flight).
     Sleeping,
     /// Answered: nothing more to do.
     Done,
+}
+
+/// What a held router answer is read for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Hold {
+    /// A success body for [`Exchange::on_upstream_body`].
+    Body,
+    /// An error body for [`Exchange::on_upstream_failure`].
+    Error,
+    /// Already judged (Envoy's own answer): replaced by this reply at its end.
+    Reply(Reply),
 }
 
 /// One request's context.
@@ -72,6 +96,13 @@ pub struct Http {
     trace: Option<TraceCtx>,
     start_ms: u64,
     finished: bool,
+    /// The client's request head is paused and writable, its body (this many bytes) buffered
+    /// by Envoy: the first streaming attempt goes through the router (also after side calls,
+    /// the router model's or input filters', sent with dispatch_http_call meanwhile).
+    held_body: Option<usize>,
+    /// Inside `on_http_request_body`: a routed attempt continues by returning `Continue`;
+    /// elsewhere (after a side call) it resumes the held request.
+    in_body: bool,
 }
 
 impl Http {
@@ -87,6 +118,8 @@ impl Http {
             trace: None,
             start_ms: now_ms(),
             finished: false,
+            held_body: None,
+            in_body: false,
         }
     }
 
@@ -106,6 +139,7 @@ impl Http {
             );
         }
         self.state = State::Done;
+        self.held_body = None;
         Flow::Pause
     }
 
@@ -156,6 +190,31 @@ impl Http {
         let Some(t) = target_of(&req.url) else {
             return self.failed(AttemptFailure::Connect("the upstream URL is not http(s)"));
         };
+        if wants_stream(req.header("accept"))
+            && let Some(size) = self.held_body.take()
+        {
+            match routed::rewrite_request(req, &t, size) {
+                Ok(()) => {
+                    self.state = State::Routed;
+                    if !self.in_body
+                        && let Err(s) = hostcalls::resume_http_request()
+                    {
+                        log(
+                            LogLevel::Warn,
+                            &format!("llm_gateway: resuming the request failed: {s:?}"),
+                        );
+                    }
+                    return Flow::Continue;
+                }
+                // The head could not be written (never expected): the call path instead.
+                Err(e) => log(
+                    LogLevel::Warn,
+                    &format!(
+                        "llm_gateway: request rewrite failed ({e}); sending with dispatch_http_call"
+                    ),
+                ),
+            }
+        }
         let timeout_ms = self
             .exchange
             .as_ref()
@@ -350,6 +409,165 @@ impl Http {
         self.next(next)
     }
 
+    /// The router's response head (the upstream's, or Envoy's own answer when no upstream
+    /// answered), judged by the exchange.
+    fn routed_head(&mut self, end_of_stream: bool) -> Flow {
+        let now = now_ms();
+        if let Some(reason) = routed::envoy_reply_reason() {
+            // Connection refused or reset before the head, no head within the route's
+            // timeout, no such cluster: a failed attempt, as on the call path.
+            let failure = if reason.contains("timeout") {
+                AttemptFailure::Timeout
+            } else {
+                AttemptFailure::Connect(&reason)
+            };
+            let Some(ex) = self.exchange.as_mut() else {
+                return self.internal("no exchange");
+            };
+            let next = ex.on_upstream_failure(failure, now, unit());
+            return self.held_next(next, end_of_stream.then_some(0));
+        }
+        let headers = read_map(MapType::HttpResponseHeaders);
+        let status = headers
+            .iter()
+            .find(|(n, _)| n == ":status")
+            .and_then(|(_, v)| v.parse::<u16>().ok())
+            .unwrap_or(502);
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(n, _)| !n.starts_with(':'))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let Some(ex) = self.exchange.as_mut() else {
+            drop(refs);
+            return self.internal("no exchange");
+        };
+        let action = ex.on_upstream_head(status, &refs, now);
+        drop(refs);
+        let hold = match action {
+            HeadAction::Stream { status, headers } => {
+                if let Err(e) = routed::replace_response_head(status, &headers) {
+                    log(LogLevel::Warn, &format!("llm_gateway: response head: {e}"));
+                }
+                self.state = State::Streaming;
+                if end_of_stream {
+                    // No body at all: nothing can be appended to a head-only answer.
+                    let kv = store();
+                    if let Some(ex) = self.exchange.as_mut() {
+                        let mut out = Vec::new();
+                        let _ = now_or_never(ex.on_upstream_end(&kv, now_ms(), &mut out));
+                    }
+                    self.state = State::Done;
+                }
+                return Flow::Continue;
+            }
+            HeadAction::ReadBody => Hold::Body,
+            HeadAction::ReadError => Hold::Error,
+        };
+        self.state = State::Holding(hold);
+        if end_of_stream {
+            return self.held_end(0);
+        }
+        Flow::Pause
+    }
+
+    /// A chunk of the router's stream: replaced by the client's bytes it makes ready.
+    fn stream_chunk(&mut self, size: usize, end_of_stream: bool) -> Flow {
+        let chunk = read_buffer(BufferType::HttpResponseBody, size);
+        let mut out = Vec::with_capacity(chunk.len().saturating_add(chunk.len() / 2));
+        let kv = store();
+        if let Some(ex) = self.exchange.as_mut() {
+            let _ = now_or_never(ex.on_upstream_chunk(&kv, &chunk, now_ms(), &mut out));
+            if end_of_stream {
+                let _ = now_or_never(ex.on_upstream_end(&kv, now_ms(), &mut out));
+            }
+        }
+        if end_of_stream {
+            self.state = State::Done;
+        }
+        if let Err(s) = hostcalls::set_buffer(BufferType::HttpResponseBody, 0, size, &out) {
+            log(
+                LogLevel::Warn,
+                &format!("llm_gateway: stream chunk not replaced: {s:?}"),
+            );
+        }
+        Flow::Continue
+    }
+
+    /// The held router answer is complete (`size` bytes buffered): the exchange's verdict.
+    fn held_end(&mut self, size: usize) -> Flow {
+        let State::Holding(hold) = std::mem::replace(&mut self.state, State::Done) else {
+            return Flow::Continue;
+        };
+        let max = self
+            .vm
+            .as_ref()
+            .map_or(usize::MAX, |vm| vm.options.max_response_bytes);
+        let kv = store();
+        let now = now_ms();
+        let next = match hold {
+            Hold::Reply(reply) => Next::Respond(reply),
+            Hold::Error => {
+                let body = read_buffer(BufferType::HttpResponseBody, size.min(MAX_ERROR_BODY));
+                let Some(ex) = self.exchange.as_mut() else {
+                    return self.internal("no exchange");
+                };
+                ex.on_upstream_failure(AttemptFailure::ErrorBody(&body), now, unit())
+            }
+            Hold::Body => {
+                let Some(ex) = self.exchange.as_mut() else {
+                    return self.internal("no exchange");
+                };
+                if size > max {
+                    ex.on_upstream_failure(AttemptFailure::BodyIncomplete, now, unit())
+                } else {
+                    let body = read_buffer(BufferType::HttpResponseBody, size);
+                    match now_or_never(ex.on_upstream_body(&kv, &body, now, unit())) {
+                        Some(n) => n,
+                        None => {
+                            return self.internal("the state store did not answer synchronously");
+                        }
+                    }
+                }
+            }
+        };
+        self.held_next(next, Some(size))
+    }
+
+    /// What follows a router attempt: the reply written over the held answer (`held`: its
+    /// buffered body size, once complete; `None` while its body is still coming), or a retry
+    /// with dispatch_http_call whose answer replaces it.
+    fn held_next(&mut self, next: Next, held: Option<usize>) -> Flow {
+        match (next, held) {
+            (Next::Respond(reply), Some(size)) => {
+                let done = routed::replace_response_head(reply.status, &reply.headers)
+                    .and_then(|()| routed::replace_response_body(size, &reply.body));
+                match done {
+                    Ok(()) => {
+                        self.state = State::Done;
+                        Flow::Continue
+                    }
+                    // A head-only answer has no body to replace: a local reply instead.
+                    Err(e) => {
+                        log(
+                            LogLevel::Debug,
+                            &format!("llm_gateway: in-place reply: {e}"),
+                        );
+                        self.reply(&reply)
+                    }
+                }
+            }
+            (Next::Respond(reply), None) => {
+                self.state = State::Holding(Hold::Reply(reply));
+                Flow::Pause
+            }
+            (next, _) => {
+                let _ = self.next(next);
+                Flow::Pause
+            }
+        }
+    }
+
     /// The 413 for a body over the limit, without holding it.
     fn refuse_oversized(&mut self) -> Flow {
         let headers = refs(&self.headers);
@@ -419,7 +637,8 @@ impl Context for Http {
                 let headers = read_map(MapType::HttpCallResponseHeaders);
                 let _ = self.answered(headers, body_size);
             }
-            State::Request | State::Done => {}
+            State::Request | State::Routed | State::Streaming | State::Holding(_) | State::Done => {
+            }
         }
     }
 
@@ -481,9 +700,8 @@ impl HttpContext for Http {
         if declared.is_some_and(|n| n > limit) {
             return self.refuse_oversized();
         }
-        // Continue: a paused head would withhold the body from this filter (see the module
-        // docs); the route behind this filter answers nothing itself.
-        Flow::Continue
+        // Held until the request phase: the upstream request is written over it.
+        Flow::Pause
     }
 
     fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Flow {
@@ -501,7 +719,11 @@ impl HttpContext for Http {
             return Flow::Pause;
         }
         let body = read_buffer(BufferType::HttpRequestBody, body_size);
-        self.run_request(&body)
+        self.held_body = Some(body_size);
+        self.in_body = true;
+        let flow = self.run_request(&body);
+        self.in_body = false;
+        flow
     }
 
     fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Flow {
@@ -519,6 +741,24 @@ impl HttpContext for Http {
             return self.refuse_oversized();
         }
         self.run_request(&body)
+    }
+
+    fn on_http_response_headers(&mut self, _num_headers: usize, end_of_stream: bool) -> Flow {
+        match self.state {
+            State::Routed => self.routed_head(end_of_stream),
+            // The filter's own replies (send_http_response) pass through.
+            _ => Flow::Continue,
+        }
+    }
+
+    fn on_http_response_body(&mut self, body_size: usize, end_of_stream: bool) -> Flow {
+        match self.state {
+            State::Streaming => self.stream_chunk(body_size, end_of_stream),
+            State::Holding(_) if end_of_stream => self.held_end(body_size),
+            // Held until its end, or until a retry's answer replaces it.
+            State::Holding(_) | State::Calling | State::Sleeping => Flow::Pause,
+            State::Request | State::Routed | State::Done => Flow::Continue,
+        }
     }
 
     fn on_log(&mut self) {

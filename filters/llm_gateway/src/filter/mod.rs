@@ -6,6 +6,7 @@ mod host;
 mod http;
 mod metrics;
 mod root;
+mod routed;
 
 use proxy_wasm::traits::RootContext;
 use proxy_wasm::types::LogLevel;

@@ -34,7 +34,7 @@ pub(super) fn register(out: &mut Vec<Scenario>) {
                 format!(
                     "{c} client, {f} upstream resetting the stream after 2 events: the client stream ends with a well-formed {c} error event"
                 ),
-                &[],
+                &[Capability::MidStreamErrors],
                 move |ctx| stream_fault(ctx, client, family, "reset-after=2"),
             );
             push(
@@ -82,7 +82,7 @@ pub(super) fn register(out: &mut Vec<Scenario>) {
             format!(
                 "{c} client, {f} upstream going silent mid-stream: after the idle timeout (2 s) the client stream ends with its error event"
             ),
-            &[Capability::Timeouts],
+            &[Capability::Timeouts, Capability::MidStreamErrors],
             move |ctx| stall_stream(ctx, client, own),
         );
         push(

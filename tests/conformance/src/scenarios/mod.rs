@@ -40,17 +40,23 @@ pub enum Capability {
     /// Plano's prompt listener (prompt targets, guards, input filters), served by a second
     /// gateway with `prompt.yaml` ([`crate::Target::prompt`]).
     PromptListener,
+    /// A stream broken after its first bytes reached the client (upstream reset, silence
+    /// past the idle timeout) ending with the client API's error event. A host relaying the
+    /// stream through a proxy that can only reset the client's stream then (Envoy's router)
+    /// lacks it: its client sees the break as a cut connection.
+    MidStreamErrors,
 }
 
 impl Capability {
     /// Every capability.
-    pub const ALL: [Capability; 6] = [
+    pub const ALL: [Capability; 7] = [
         Capability::ResponsesState,
         Capability::RateLimits,
         Capability::Timeouts,
         Capability::BodyLimit,
         Capability::PreferenceRouting,
         Capability::PromptListener,
+        Capability::MidStreamErrors,
     ];
 
     /// Its name on the command line and in reports.
@@ -62,6 +68,7 @@ impl Capability {
             Capability::BodyLimit => "body-limit",
             Capability::PreferenceRouting => "preference-routing",
             Capability::PromptListener => "prompt-listener",
+            Capability::MidStreamErrors => "mid-stream-errors",
         }
     }
 

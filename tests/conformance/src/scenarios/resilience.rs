@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::{
-    Scenario, ensure, expect_complete, expect_error_end, expect_text, expect_upstream_count, push,
-    send,
+    Capability, Scenario, ensure, expect_complete, expect_error_end, expect_text,
+    expect_upstream_count, push, send,
 };
 use crate::api::{APIS, Api, Req, expect_kind};
 use crate::family::{FAMILIES, Family};
@@ -80,7 +80,7 @@ pub(super) fn register(out: &mut Vec<Scenario>) {
             format!(
                 "{c} client: a stream reset after its first events is not retried; the client stream ends with its error event"
             ),
-            &[],
+            &[Capability::MidStreamErrors],
             move |ctx| no_retry_after_first_byte(ctx, client),
         );
     }
