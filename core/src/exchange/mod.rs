@@ -89,8 +89,10 @@
 mod attempt;
 mod client_stream;
 pub mod driver;
+mod events;
 mod filtered;
 mod guarded;
+mod output;
 mod phases;
 mod record;
 mod reply;
@@ -140,6 +142,10 @@ pub struct ExchangeOptions<'a> {
     /// no tables; a native host plugs an exact counter in here (the `plano-tiktoken` crate's
     /// `counter_for_model`).
     pub token_counter: Option<TokenCounterFor>,
+    /// The host makes a stream's output filter calls ([`Exchange::stream_call`]); the
+    /// [`driver`] does (it sets this). Without it, a streamed request on a listener with
+    /// output filters is refused (501). Default `false`.
+    pub stream_calls: bool,
 }
 
 /// Chooses a [`TokenCounter`](crate::tokens::TokenCounter) for a model id. Must not panic;
@@ -156,6 +162,7 @@ impl Default for ExchangeOptions<'_> {
             aws: None,
             prompt_listener: false,
             token_counter: None,
+            stream_calls: false,
         }
     }
 }
