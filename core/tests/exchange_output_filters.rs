@@ -512,3 +512,27 @@ fn a_host_that_cannot_drive_stream_calls_refuses_filtered_streams() {
 fn futures_ready<F: std::future::Future>(f: F) -> F::Output {
     plano_core::kv::now_or_never(f).expect("ready")
 }
+
+#[test]
+fn a_stored_responses_turn_is_the_filtered_answer() {
+    // A Responses client served by Anthropic: the gateway stores the turn the client saw.
+    let ask = r#"{"model":"claude-sonnet-4-5","input":"hi"}"#;
+    let upstream = || Canned::ok(fixture("anthropic_messages/responses/text.json"));
+    let plain = Gw::new(config());
+    let (first, _) = plain.post("/v1/responses", ask, vec![upstream()]);
+    assert_eq!(first.status, 200, "{}", first.text());
+    let mut filtered = first.json();
+    filtered["output"][0]["content"][0]["text"] = json!("[filtered]");
+    let gw = gw("redact");
+    let (out, _) = gw.post(
+        "/v1/responses",
+        ask,
+        vec![upstream(), Canned::ok(filtered.to_string().into_bytes())],
+    );
+    assert_eq!(out.status, 200, "{}", out.text());
+    assert_eq!(out.json(), filtered);
+    let id = out.json()["id"].as_str().unwrap().to_owned();
+    let (got, _, _) = gw.run("GET", &format!("/v1/responses/{id}"), &[], b"", vec![]);
+    assert_eq!(got.status, 200, "{}", got.text());
+    assert_eq!(got.json()["output"][0]["content"][0]["text"], "[filtered]");
+}
