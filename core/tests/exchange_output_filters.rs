@@ -536,3 +536,17 @@ fn a_stored_responses_turn_is_the_filtered_answer() {
     assert_eq!(got.status, 200, "{}", got.text());
     assert_eq!(got.json()["output"][0]["content"][0]["text"], "[filtered]");
 }
+
+#[test]
+fn an_mcp_filter_whose_session_cannot_start_fails_closed() {
+    let gw = gw("policy");
+    let (out, sent) = gw.post(
+        "/v1/chat/completions",
+        ASK,
+        vec![openai_ok(), Canned::status(500, b"down".to_vec())],
+    );
+    assert_eq!(out.status, 502, "{}", out.text());
+    assert_eq!(sent.len(), 2);
+    let msg = out.json()["error"]["message"].as_str().unwrap().to_owned();
+    assert!(msg.contains("`policy`") && msg.contains("session"), "{msg}");
+}

@@ -10,7 +10,9 @@
 //! stream is transcoded one upstream chunk at a time: memory stays bounded). The exchange is
 //! finalized (rate limit settled, Responses state saved) by the time `next_chunk` returns
 //! `None`; then take the [`ExchangeRecord`] with [`ClientBody::take_record`]. If the client
-//! goes away early, call [`ClientBody::abort`] for the record.
+//! goes away early, call [`ClientBody::abort`] for the record. A listener's output filters
+//! on a stream are called through the same [`HttpClient`] between upstream chunks, one call
+//! (per filter) per complete event, before the event is handed out.
 //!
 //! The driver reads no clock but the [`Clock`] given, waits only through
 //! [`HttpClient::sleep`], and leaves timeouts to the host: [`HttpClient::send`] gets the
@@ -254,15 +256,17 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
                             MAX_FILTER_ANSWER,
                         )
                         .await;
-                    let (status, headers, body) = answer.unwrap_or_default();
-                    let status = (status != 0).then_some(status);
+                    let (status, headers, body) = match &answer {
+                        Some((s, h, b)) => (Some(*s), h.as_slice(), b.as_slice()),
+                        None => (None, &[][..], &[][..]),
+                    };
                     let headers: Vec<(&str, &str)> = headers
                         .iter()
                         .map(|(n, v)| (n.as_str(), v.as_str()))
                         .collect();
                     let now = clock.now_ms();
                     exchange
-                        .on_stream_call(*kv, status, &headers, &body, now, &mut out)
+                        .on_stream_call(*kv, status, &headers, body, now, &mut out)
                         .await;
                 }
                 if ended || exchange.is_done() {

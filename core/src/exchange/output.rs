@@ -197,9 +197,12 @@ impl Chain {
 }
 
 /// The client's error for a filter that rejected or failed (`None` for the other outcomes).
+/// The filter's message is redacted like any error the gateway renders (a stream's error
+/// event does not go through [`Reply::api_error`]).
 fn refusal(id: &str, outcome: Outcome) -> Option<ApiError<'static>> {
     match outcome {
         Outcome::Reject { status, message } => {
+            let message = crate::error::redact_secrets(&message).into_owned();
             let mut err = ApiError::new(ErrorKind::from_status(status), message);
             err.status = status;
             Some(err)
@@ -235,9 +238,8 @@ impl Exchange<'_> {
         Some(Reply::api_error(self.client_api, &err))
     }
 
-    /// Holds a non-streaming reply for the output filters; returns `Some(Next::Retry)` when
-    /// there are filters to run (`next_request` sends them), `None` (reply given back) when
-    /// not.
+    /// Holds a non-streaming reply for the output filters: `Ok(Next::Retry)` when there are
+    /// filters to run (`next_request` sends them), else the reply back.
     pub(super) fn hold_for_filters(&mut self, reply: Reply) -> Result<Next, Reply> {
         let Some(chain) = self.output_chain() else {
             return Err(reply);
@@ -304,15 +306,6 @@ impl Exchange<'_> {
         retry
     }
 
-    /// The deadlines of an output filter call: the whole request timeout for each (the
-    /// model's answer may have used most of the request's).
-    pub(super) fn output_deadlines(&self, d: Deadlines) -> Deadlines {
-        Deadlines {
-            response_ms: self.request_timeout_ms(),
-            ..d
-        }
-    }
-
     /// The next output filter call a stream needs before it can release more bytes, if any.
     /// Call after [`Exchange::on_upstream_chunk`], [`Exchange::on_upstream_end`] and
     /// [`Exchange::on_stream_call`] until it returns `None`; send it with
@@ -328,9 +321,13 @@ impl Exchange<'_> {
         chain.next_call(self.config, &self.path, data)
     }
 
-    /// The deadlines of a [`Exchange::stream_call`] request.
+    /// The deadlines of a [`Exchange::stream_call`] request: the whole request timeout for
+    /// each (the stream may have run past the request's own).
     pub fn stream_call_deadlines(&self) -> Deadlines {
-        self.output_deadlines(self.deadlines())
+        Deadlines {
+            response_ms: self.request_timeout_ms(),
+            ..self.deadlines()
+        }
     }
 
     /// The answer to the request from [`Exchange::stream_call`]: its status and headers and
