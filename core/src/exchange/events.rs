@@ -67,7 +67,8 @@ impl Events {
             Framer::EventStream(f) => {
                 f.push(bytes);
                 while let Some(m) = f.next_message() {
-                    // The encoder's own frames always decode; a broken one is dropped.
+                    // The encoder's own frames always decode; a broken one (or one over the
+                    // framer's 4 MiB) is dropped: nothing unfiltered reaches the client.
                     let Ok(m) = m else { continue };
                     let json = m.message_type == "event"
                         && serde_json::from_slice::<serde_json::Value>(m.payload)
@@ -89,6 +90,7 @@ impl Events {
 
     fn drain_sse(f: &mut SseFramer, queue: &mut VecDeque<Event>) {
         while let Some(ev) = f.next_block() {
+            // As for eventstream: a block the framer refuses (over 4 MiB) is dropped.
             let Ok(ev) = ev else { continue };
             let json = ev.dispatched
                 && serde_json::from_str::<serde_json::Value>(ev.data).is_ok_and(|v| v.is_object());
