@@ -41,6 +41,8 @@ pub(super) struct Events {
     queue: VecDeque<Event>,
     /// The client stream's end has been queued: it closes once the queue is empty.
     pub(super) ending: bool,
+    /// The framer refused an event (over its 4 MiB): the stream cannot go on filtered.
+    pub(super) broken: bool,
 }
 
 impl Events {
@@ -54,6 +56,7 @@ impl Events {
             },
             queue: VecDeque::new(),
             ending: false,
+            broken: false,
         }
     }
 
@@ -62,14 +65,17 @@ impl Events {
         match &mut self.framer {
             Framer::Sse(f) => {
                 f.push(bytes);
-                Self::drain_sse(f, &mut self.queue);
+                self.broken |= Self::drain_sse(f, &mut self.queue);
             }
             Framer::EventStream(f) => {
                 f.push(bytes);
                 while let Some(m) = f.next_message() {
-                    // The encoder's own frames always decode; a broken one (or one over the
-                    // framer's 4 MiB) is dropped: nothing unfiltered reaches the client.
-                    let Ok(m) = m else { continue };
+                    // The encoder's own frames always decode: an error is a message over the
+                    // framer's 4 MiB, after which the framer yields nothing.
+                    let Ok(m) = m else {
+                        self.broken = true;
+                        break;
+                    };
                     let json = m.message_type == "event"
                         && serde_json::from_slice::<serde_json::Value>(m.payload)
                             .is_ok_and(|v| v.is_object());
@@ -88,10 +94,11 @@ impl Events {
         }
     }
 
-    fn drain_sse(f: &mut SseFramer, queue: &mut VecDeque<Event>) {
+    /// Queues the complete blocks; `true` when the framer refused one (over 4 MiB; it yields
+    /// nothing after that).
+    fn drain_sse(f: &mut SseFramer, queue: &mut VecDeque<Event>) -> bool {
         while let Some(ev) = f.next_block() {
-            // As for eventstream: a block the framer refuses (over 4 MiB) is dropped.
-            let Ok(ev) = ev else { continue };
+            let Ok(ev) = ev else { return true };
             let json = ev.dispatched
                 && serde_json::from_str::<serde_json::Value>(ev.data).is_ok_and(|v| v.is_object());
             queue.push_back(if json {
@@ -105,13 +112,14 @@ impl Events {
                 Event::Raw(ev.raw.to_vec())
             });
         }
+        false
     }
 
     /// The client stream's bytes are all pushed: queues a trailing event left unterminated.
     pub(super) fn finish(&mut self) {
         if let Framer::Sse(f) = &mut self.framer {
             f.finish();
-            Self::drain_sse(f, &mut self.queue);
+            self.broken |= Self::drain_sse(f, &mut self.queue);
         }
         self.ending = true;
     }
@@ -220,5 +228,21 @@ mod tests {
                 ": hi\n\nevent: delta\ndata: {\"a\":9}\n\ndata: {\"b\":2}\n\ndata: [DONE]\n\n"
             );
         }
+    }
+
+    #[test]
+    fn an_event_too_large_to_frame_breaks_the_queue() {
+        let mut e = Events::new(false);
+        e.push(b"data: {\"a\":1}\n\n");
+        assert!(!e.broken);
+        let big = format!("data: {{\"t\":\"{}\"}}\n\n", "x".repeat(5 << 20));
+        e.push(big.as_bytes());
+        assert!(e.broken);
+        let mut out = Vec::new();
+        assert_eq!(
+            e.front(&mut out),
+            Some(&b"{\"a\":1}"[..]),
+            "what came before stays"
+        );
     }
 }

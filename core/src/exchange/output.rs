@@ -371,15 +371,26 @@ impl Exchange<'_> {
                 return;
             }
         }
-        self.release_events(out);
+        self.release_events(now_ms, out);
         self.after_release(kv, start, now_ms, out).await;
     }
 
-    /// Releases the stream events the filters are done with, and those that need none.
-    pub(super) fn release_events(&mut self, out: &mut Vec<u8>) {
+    /// Releases the stream events the filters are done with, and those that need none. An
+    /// event too large to frame ends the stream with an error event (fail closed).
+    pub(super) fn release_events(&mut self, now_ms: u64, out: &mut Vec<u8>) {
         let (Some(chain), Some(s)) = (self.output.as_mut(), self.stream.as_mut()) else {
             return;
         };
+        if s.events.as_ref().is_some_and(|e| e.broken) {
+            let mut err = ApiError::new(
+                ErrorKind::Server,
+                "a stream event over 4 MiB cannot go through the response filters",
+            );
+            err.status = 502;
+            s.fail(err, now_ms, out);
+            self.end_stream(now_ms);
+            return;
+        }
         loop {
             let Some(e) = s.events.as_mut() else { return };
             let mut bytes = Vec::new();

@@ -136,7 +136,7 @@ impl Exchange<'_> {
         if let Some(s) = self.stream.as_mut() {
             s.push(chunk, now_ms, out);
         }
-        self.release_events(out);
+        self.release_events(now_ms, out);
         self.capture(kv, out.get(start..).unwrap_or_default(), false, now_ms)
             .await;
     }
@@ -154,7 +154,7 @@ impl Exchange<'_> {
         }
         if self.stream.as_ref().is_some_and(|s| s.events.is_some()) {
             // With output filters the end follows the last event's filter calls.
-            self.release_events(out);
+            self.release_events(now_ms, out);
             return self.after_release(kv, start, now_ms, out).await;
         }
         self.capture(kv, out.get(start..).unwrap_or_default(), true, now_ms)
