@@ -1,5 +1,8 @@
-//! Request filters (`filters`, a listener's `input_filters`): services that see each request
-//! body before anything else and may rewrite or reject it.
+//! Filters (`filters`, a listener's `input_filters` and `output_filters`): services that see
+//! each request body before anything else, or each answer (each stream event) before the
+//! client, and may rewrite or reject it. Below, "request" reads "answer" for output filters
+//! (run by the exchange's `output` module; a failing output filter's error names it a
+//! response filter).
 //!
 //! - **HTTP** (`type: http`): the body is `POST`ed to the filter's URL plus the request's
 //!   path (`http://filter:8080` + `/v1/chat/completions`). A 2xx body replaces the request

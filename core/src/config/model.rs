@@ -157,6 +157,8 @@ pub struct Listener {
     pub max_retries: Option<u32>,
     /// Filter ids applied to requests, in order (`input_filters`).
     pub input_filters: Vec<String>,
+    /// Filter ids applied to responses, in order (`output_filters`).
+    pub output_filters: Vec<String>,
     /// Where it was defined; line 0 for the default listener the gateway adds.
     pub pos: Pos,
 }

@@ -31,6 +31,10 @@ impl Exchange<'_> {
         if !matches!(self.phase, Phase::New | Phase::Retrying) {
             return self.respond_internal("next_request called out of order");
         }
+        if self.held.is_some() {
+            // A reply waiting for its output filters.
+            return self.next_output(kv, now_ms).await;
+        }
         if let Some(p) = self.parked.take() {
             // A side call is done (or failed): the request goes on. Boxed: the next steps
             // end in `next_request` (a request with side calls allocates this one future).
@@ -221,7 +225,14 @@ impl Exchange<'_> {
             capture: g.save_turn.then(ResponseCapture::new),
             previous_response_id,
             array,
+            events: None,
         });
+        if let Some(chain) = self.output_chain()
+            && let Some(s) = self.stream.as_mut()
+        {
+            s.events = Some(super::output::new_events(client_api));
+            self.output = Some(Box::new(chain));
+        }
         self.phase = Phase::Streaming;
         self.status = Some(200);
         HeadAction::Stream {

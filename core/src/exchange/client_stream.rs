@@ -17,56 +17,71 @@ pub(super) struct StreamState {
     pub(super) previous_response_id: Option<String>,
     /// Gemini without `?alt=sse`: the events as one JSON array.
     pub(super) array: Option<JsonArray>,
+    /// With output filters: the transcoder's events, held until the filters ran on them.
+    pub(super) events: Option<super::events::Events>,
 }
 
 impl StreamState {
-    /// Transcodes an upstream chunk, appending client bytes to `out`.
+    /// Transcodes an upstream chunk, appending client bytes to `out` (or queueing them for
+    /// the output filters).
     pub(super) fn push(&mut self, chunk: &[u8], now_ms: u64, out: &mut Vec<u8>) {
-        let t = &mut self.transcoder;
-        Self::write(&mut self.array, &self.previous_response_id, out, |buf| {
-            t.push(chunk, now_ms, buf);
-        });
+        let mut bytes = Vec::new();
+        self.transcoder.push(chunk, now_ms, &mut bytes);
+        self.route(&bytes, out);
     }
 
-    /// Ends the client stream after the upstream body ended.
+    /// Ends the client stream after the upstream body ended (with output filters: queues
+    /// its last events; [`StreamState::close`] follows once they are released).
     pub(super) fn finish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
-        let t = &mut self.transcoder;
-        Self::write(&mut self.array, &self.previous_response_id, out, |buf| {
-            t.finish(now_ms, buf);
-        });
-        if let Some(a) = self.array.as_mut() {
-            a.finish(out);
+        let mut bytes = Vec::new();
+        self.transcoder.finish(now_ms, &mut bytes);
+        self.route(&bytes, out);
+        match self.events.as_mut() {
+            Some(e) => e.finish(),
+            None => self.close(out),
         }
     }
 
-    /// Ends the client stream with `error` (the upstream failed mid-stream), written by the
-    /// transcoder's own encoder, then closes the array framing if any.
+    /// Ends the client stream with `error` (the upstream or a filter failed mid-stream),
+    /// written by the transcoder's own encoder (past the output filters), then closes the
+    /// array framing if any.
     pub(super) fn fail(&mut self, error: ApiError<'_>, now_ms: u64, out: &mut Vec<u8>) {
-        let t = &mut self.transcoder;
-        Self::write(&mut self.array, &None, out, |buf| {
-            t.fail(error, now_ms, buf)
-        });
+        let mut bytes = Vec::new();
+        self.transcoder.fail(error, now_ms, &mut bytes);
+        if let Some(e) = self.events.as_mut() {
+            e.clear();
+        }
+        match self.array.as_mut() {
+            Some(a) => a.push(&bytes, out),
+            None => out.extend_from_slice(&bytes),
+        }
+        self.close(out);
+    }
+
+    /// Closes the array framing if any.
+    pub(super) fn close(&mut self, out: &mut Vec<u8>) {
         if let Some(a) = self.array.as_mut() {
             a.finish(out);
         }
     }
 
-    fn write(
-        array: &mut Option<JsonArray>,
-        previous_response_id: &Option<String>,
-        out: &mut Vec<u8>,
-        f: impl FnOnce(&mut Vec<u8>),
-    ) {
-        match array {
-            Some(a) => {
-                let mut sse = Vec::new();
-                f(&mut sse);
-                a.push(&sse, out);
-            }
+    /// Transcoder output: to the output filters' queue, or on to the client.
+    fn route(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        match self.events.as_mut() {
+            Some(e) => e.push(bytes),
+            None => self.emit(bytes, out),
+        }
+    }
+
+    /// Client events on their way out: the array framing, or `previous_response_id`
+    /// written back.
+    pub(super) fn emit(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        match self.array.as_mut() {
+            Some(a) => a.push(bytes, out),
             None => {
                 let start = out.len();
-                f(out);
-                if let Some(prev) = previous_response_id {
+                out.extend_from_slice(bytes);
+                if let Some(prev) = &self.previous_response_id {
                     super::writeback::insert_previous_response_id(out, start, prev);
                 }
             }

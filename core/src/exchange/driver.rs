@@ -10,7 +10,9 @@
 //! stream is transcoded one upstream chunk at a time: memory stays bounded). The exchange is
 //! finalized (rate limit settled, Responses state saved) by the time `next_chunk` returns
 //! `None`; then take the [`ExchangeRecord`] with [`ClientBody::take_record`]. If the client
-//! goes away early, call [`ClientBody::abort`] for the record.
+//! goes away early, call [`ClientBody::abort`] for the record. A listener's output filters
+//! on a stream are called through the same [`HttpClient`] between upstream chunks, one call
+//! (per filter) per complete event, before the event is handed out.
 //!
 //! The driver reads no clock but the [`Clock`] given, waits only through
 //! [`HttpClient::sleep`], and leaves timeouts to the host: [`HttpClient::send`] gets the
@@ -162,8 +164,47 @@ enum BodyState<'a, B, K, C> {
         upstream: B,
         kv: &'a K,
         clock: &'a C,
+        /// The HTTP client, for the output filters' per-event calls.
+        http: Caller<'a>,
     },
     Ended,
+}
+
+/// A stream output filter call's answer: status, headers and body; `None` without one.
+type CallAnswer = Option<(u16, Vec<(String, String)>, Vec<u8>)>;
+type CallFuture<'s> = std::pin::Pin<Box<dyn std::future::Future<Output = CallAnswer> + 's>>;
+
+/// The host's [`HttpClient`] with its type erased, so a [`ClientBody`] can make a stream's
+/// output filter calls without naming the client in its type (one boxed future per call,
+/// next to an HTTP round trip).
+trait SideCall {
+    fn call<'s>(&'s self, request: &'s UpstreamRequest, d: Deadlines, max: usize)
+    -> CallFuture<'s>;
+}
+
+impl<H: HttpClient> SideCall for H {
+    fn call<'s>(
+        &'s self,
+        request: &'s UpstreamRequest,
+        d: Deadlines,
+        max: usize,
+    ) -> CallFuture<'s> {
+        Box::pin(async move {
+            let mut resp = self.send(request, d).await.ok()?;
+            let body = read(&mut resp.body, max).await.filter(|b| b.len() <= max)?;
+            Some((resp.status, resp.headers, body))
+        })
+    }
+}
+
+/// A borrowed [`SideCall`].
+#[derive(Clone, Copy)]
+struct Caller<'a>(&'a dyn SideCall);
+
+impl std::fmt::Debug for Caller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Caller")
+    }
 }
 
 impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
@@ -185,6 +226,7 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
                 upstream,
                 kv,
                 clock,
+                http,
             } => loop {
                 let mut out = Vec::new();
                 let pulled = upstream.next_chunk().await;
@@ -204,7 +246,30 @@ impl<'a, B: UpstreamBody, K: Kv, C: Clock> ClientBody<'a, B, K, C> {
                         true
                     }
                 };
-                if ended {
+                // Output filters: each complete event's calls, before it is released.
+                while let Some(request) = exchange.stream_call() {
+                    let answer = http
+                        .0
+                        .call(
+                            &request,
+                            exchange.stream_call_deadlines(),
+                            MAX_FILTER_ANSWER,
+                        )
+                        .await;
+                    let (status, headers, body) = match &answer {
+                        Some((s, h, b)) => (Some(*s), h.as_slice(), b.as_slice()),
+                        None => (None, &[][..], &[][..]),
+                    };
+                    let headers: Vec<(&str, &str)> = headers
+                        .iter()
+                        .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .collect();
+                    let now = clock.now_ms();
+                    exchange
+                        .on_stream_call(*kv, status, &headers, body, now, &mut out)
+                        .await;
+                }
+                if ended || exchange.is_done() {
                     self.record = Some(exchange.finish(*kv, clock.now_ms()).await);
                     self.state = BodyState::Ended;
                     return (!out.is_empty()).then_some(out);
@@ -258,7 +323,10 @@ impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
         req: &ClientRequest<'_>,
         ids: Ids,
     ) -> ClientResponse<'a, H::Body, K, C> {
-        let mut ex = Exchange::new(self.config, self.options, ids, self.clock.now_ms());
+        let mut options = self.options;
+        // The stream loop below makes the output filters' per-event calls.
+        options.stream_calls = true;
+        let mut ex = Exchange::new(self.config, options, ids, self.clock.now_ms());
         let head = RequestHead {
             method: req.method,
             target: req.target,
@@ -330,6 +398,7 @@ impl<'a, H: HttpClient, K: Kv, C: Clock, E: Entropy> Driver<'a, H, K, C, E> {
                                         upstream: resp.body,
                                         kv: self.kv,
                                         clock: self.clock,
+                                        http: Caller(self.http),
                                     },
                                     record: None,
                                 },
@@ -364,6 +433,9 @@ fn full<'a, B, K, C>(reply: super::Reply, record: ExchangeRecord) -> ClientRespo
         },
     }
 }
+
+/// Largest output filter answer for a stream event read, in bytes.
+const MAX_FILTER_ANSWER: usize = 4 << 20;
 
 /// Reads a body up to `max` bytes (one byte more tells the caller it was over). `None` when
 /// the body broke.

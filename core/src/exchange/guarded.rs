@@ -141,6 +141,7 @@ impl Exchange<'_> {
             capture: None,
             previous_response_id: None,
             array,
+            events: None,
         };
         let mut out = Vec::new();
         state.push(sse.as_bytes(), self.start_ms, &mut out);

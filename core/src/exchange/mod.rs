@@ -20,7 +20,11 @@
 //!                  (body over the limit or broken: on_upstream_failure(BodyIncomplete, ...))
 //!       Stream:    send the head; per chunk on_upstream_chunk(kv, chunk, now, out);
 //!                  at the end on_upstream_end(kv, now, out),
-//!                  or on_upstream_broken(idle, now, out)
+//!                  or on_upstream_broken(idle, now, out);
+//!                  after each, output filters: while stream_call() -> Some(request):
+//!                    send it -> on_stream_call(kv, status, headers, body, now, out)
+//!                  (hosts that do not: ExchangeOptions::stream_calls off, filtered
+//!                  streams are refused)
 //!     Next::Retry{delay_ms}: wait, then next_request(kv, now) -> Send | Respond
 //!     Next::Respond(reply): send it
 //! finish(kv, now)                            -> ExchangeRecord (settles the rate limit)
@@ -75,6 +79,9 @@
 //!   and request headers matching `header_prefixes` named as Plano names them, never
 //!   credential headers) are in [`ExchangeRecord::custom_attributes`].
 //! - **Gemini streams** without `?alt=sse` are sent as one JSON array, as Gemini does.
+//! - **Output filters** (a listener's `output_filters`) see the client-shaped answer: a
+//!   non-streaming one through side calls before the reply, a stream per complete event
+//!   ([`Exchange::stream_call`]); see `output.rs`.
 //!
 //! # Testing
 //!
@@ -89,8 +96,10 @@
 mod attempt;
 mod client_stream;
 pub mod driver;
+mod events;
 mod filtered;
 mod guarded;
+mod output;
 mod phases;
 mod record;
 mod reply;
@@ -140,6 +149,10 @@ pub struct ExchangeOptions<'a> {
     /// no tables; a native host plugs an exact counter in here (the `plano-tiktoken` crate's
     /// `counter_for_model`).
     pub token_counter: Option<TokenCounterFor>,
+    /// The host makes a stream's output filter calls ([`Exchange::stream_call`]); the
+    /// [`driver`] does (it sets this). Without it, a streamed request on a listener with
+    /// output filters is refused (501). Default `false`.
+    pub stream_calls: bool,
 }
 
 /// Chooses a [`TokenCounter`](crate::tokens::TokenCounter) for a model id. Must not panic;
@@ -156,6 +169,7 @@ impl Default for ExchangeOptions<'_> {
             aws: None,
             prompt_listener: false,
             token_counter: None,
+            stream_calls: false,
         }
     }
 }

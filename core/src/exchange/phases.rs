@@ -61,6 +61,12 @@ pub struct Exchange<'c> {
     pub(super) decision: Option<crate::routing::Decision>,
     /// The session pin's store key (`x-model-affinity`).
     pub(super) pin_key: Option<String>,
+    /// The request's path (HTTP filters get it appended to their URL).
+    pub(super) path: String,
+    /// The output filter chain, once the response is being filtered.
+    pub(super) output: Option<Box<super::output::Chain>>,
+    /// A non-streaming reply held while the output filters run.
+    pub(super) held: Option<Reply>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +207,9 @@ impl<'c> Exchange<'c> {
             guard_stream: false,
             decision: None,
             pin_key: None,
+            path: String::new(),
+            output: None,
+            held: None,
         }
     }
 
@@ -219,6 +228,14 @@ impl<'c> Exchange<'c> {
         let t = &self.config.gateway.timeouts;
         let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let used = self.last_send_ms.saturating_sub(self.start_ms);
+        if matches!(self.side, Some(super::side::Side::Output)) {
+            // An output filter call gets the whole request timeout, not what the model left.
+            return Deadlines {
+                connect_ms: ms(t.connect),
+                response_ms: self.request_timeout_ms(),
+                idle_ms: ms(t.idle),
+            };
+        }
         Deadlines {
             connect_ms: ms(t.connect),
             response_ms: self.request_timeout_ms().saturating_sub(used),

@@ -207,6 +207,7 @@ impl<'c> Exchange<'c> {
             .then(|| crate::routing::routes_for(self.config, body_routes.as_deref()))
             .flatten()
             .map(<[_]>::to_vec);
+        self.path = crate::route::path::split_target(head.target).0.to_owned();
         let parked = super::side::Parked {
             generate: g,
             headers,
@@ -217,7 +218,7 @@ impl<'c> Exchange<'c> {
             // The decision API calls no LLM: nothing to guard.
             guarded: decide_only,
             routes,
-            path: crate::route::path::split_target(head.target).0.to_owned(),
+            path: self.path.clone(),
             filter_index: 0,
             mcp_session: None,
             mcp_step: 0,
@@ -292,6 +293,9 @@ impl<'c> Exchange<'c> {
             ),
             Err(e) => return self.respond_error(RequestError::InvalidBody(e).into()),
         };
+        if stream && let Some(reply) = self.unfilterable_stream() {
+            return self.respond(reply);
+        }
         let mut candidates = super::candidates(self.config, &resolved);
         // A routed request may fall back to the route's other models, in rank order.
         for m in routed.iter().skip(1) {

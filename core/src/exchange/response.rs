@@ -82,24 +82,33 @@ impl Exchange<'_> {
         self.first_token_ms = Some(now_ms);
         self.attributes = self.span(Outcome::Response(&resp));
         drop(resp);
+        let mut reply = Reply::json(200, client_body);
+        reply.headers.extend(self.rate_headers(now_ms));
+        let reply = match self.hold_for_filters(reply) {
+            Ok(next) => return next,
+            Err(reply) => reply,
+        };
+        self.save_turn(kv, &reply.body, now_ms).await;
+        self.status = Some(200);
+        self.phase = Phase::Done;
+        Next::Respond(reply)
+    }
+
+    /// Saves a non-streaming Responses turn answered with `client_body`, when it is saved.
+    pub(super) async fn save_turn(&mut self, kv: &impl Kv, client_body: &[u8], now_ms: u64) {
         if let Some(g) = self.generation.as_ref()
             && g.save_turn
         {
             let saved = state::save(
                 kv,
                 g.attempt_body(),
-                &client_body,
+                client_body,
                 &self.options.save,
                 now_ms,
             )
             .await;
             self.saved = Some(saved);
         }
-        let mut reply = Reply::json(200, client_body);
-        reply.headers.extend(self.rate_headers(now_ms));
-        self.status = Some(200);
-        self.phase = Phase::Done;
-        Next::Respond(reply)
     }
 
     fn current_model(&self) -> String {
@@ -127,6 +136,7 @@ impl Exchange<'_> {
         if let Some(s) = self.stream.as_mut() {
             s.push(chunk, now_ms, out);
         }
+        self.release_events(now_ms, out);
         self.capture(kv, out.get(start..).unwrap_or_default(), false, now_ms)
             .await;
     }
@@ -141,6 +151,11 @@ impl Exchange<'_> {
         let start = out.len();
         if let Some(s) = self.stream.as_mut() {
             s.finish(now_ms, out);
+        }
+        if self.stream.as_ref().is_some_and(|s| s.events.is_some()) {
+            // With output filters the end follows the last event's filter calls.
+            self.release_events(now_ms, out);
+            return self.after_release(kv, start, now_ms, out).await;
         }
         self.capture(kv, out.get(start..).unwrap_or_default(), true, now_ms)
             .await;
@@ -181,7 +196,7 @@ impl Exchange<'_> {
         self.end_stream(now_ms);
     }
 
-    fn end_stream(&mut self, now_ms: u64) {
+    pub(super) fn end_stream(&mut self, now_ms: u64) {
         if let Some(a) = self.attempts.last_mut() {
             a.end_ms = Some(now_ms);
         }
@@ -195,7 +210,7 @@ impl Exchange<'_> {
     }
 
     /// Feeds client-bound Responses bytes to the capture; saves the turn once captured.
-    async fn capture(&mut self, kv: &impl Kv, bytes: &[u8], end: bool, now_ms: u64) {
+    pub(super) async fn capture(&mut self, kv: &impl Kv, bytes: &[u8], end: bool, now_ms: u64) {
         let Some(s) = self.stream.as_mut() else {
             return;
         };
@@ -236,6 +251,9 @@ impl Exchange<'_> {
             self.end_stream(now_ms);
         }
         self.phase = Phase::Done;
+        if let Some(chain) = self.output.take() {
+            chain.attributes(self.config, &mut self.custom_attributes);
+        }
         let mut rate_limit_error: Option<RateLimitError> = None;
         let reservation = self.generation.as_mut().and_then(|g| g.reservation.take());
         if let Some(r) = reservation {

@@ -80,6 +80,8 @@ pub(super) enum Side {
     },
     /// An input filter.
     Filter { index: usize, step: FilterStep },
+    /// An output filter on a non-streaming reply (its step is the chain's).
+    Output,
     /// The function-calling model (prompt targets).
     #[cfg(feature = "prompt-targets")]
     Function {
@@ -204,6 +206,10 @@ impl Exchange<'_> {
                 let status = self.side_status.unwrap_or(200);
                 return self.filter_answer(index, step, status, body);
             }
+            Some(Side::Output) => {
+                let status = self.side_status.unwrap_or(200);
+                return self.output_answer(Some(status), body);
+            }
             Some(Side::Guard { api, sent_ms }) => {
                 if let Some(reply) = self.guard_answer(api, body, now_ms.saturating_sub(sent_ms)) {
                     self.parked = None;
@@ -254,6 +260,10 @@ impl Exchange<'_> {
             Some(Side::Filter { index, step }) => {
                 let status = self.side_status.filter(|s| !(200..300).contains(s));
                 return self.filter_failed(index, step, status, error_body.unwrap_or_default());
+            }
+            Some(Side::Output) => {
+                let status = self.side_status.filter(|s| !(200..300).contains(s));
+                return self.output_answer(status, error_body.unwrap_or_default());
             }
             Some(Side::Guard { sent_ms, .. }) => {
                 self.guard_failed(now_ms.saturating_sub(sent_ms));

@@ -1,6 +1,7 @@
-//! Input filters end to end: `plano serve` with an HTTP filter and an MCP filter (a small
-//! streamable-HTTP server answering in SSE) on 127.0.0.1 in front of the mock provider:
-//! rewriting, rejection in the client's shape, the MCP session.
+//! Input and output filters end to end: `plano serve` with an HTTP filter and an MCP filter
+//! (a small streamable-HTTP server answering in SSE) on 127.0.0.1 in front of the mock
+//! provider: rewriting, rejection in the client's shape, the MCP session; an output filter
+//! rewriting a non-streaming answer and each event of a streamed one.
 // Helpers outside `#[test]` functions get the same allowances as the tests.
 #![allow(
     clippy::unwrap_used,
@@ -74,6 +75,28 @@ async fn filter_server() -> (String, Arc<Mutex<Vec<String>>>) {
                 let (head, body) = read_request(&mut s).await;
                 let line = head.lines().next().unwrap_or("").to_owned();
                 let text = String::from_utf8_lossy(&body).to_string();
+                if line.starts_with("POST /answers/") {
+                    // Output filter: the answer's text becomes `[filtered]`, each stream
+                    // delta's text `#`; other events are kept (empty answer).
+                    let mut v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let kind = if v["choices"][0]["message"].is_object() {
+                        v["choices"][0]["message"]["content"] = json!("[filtered]");
+                        "answer"
+                    } else if v["choices"][0]["delta"]["content"].is_string() {
+                        v["choices"][0]["delta"]["content"] = json!("#");
+                        "delta"
+                    } else {
+                        "other"
+                    };
+                    seen.lock().unwrap().push(format!("out {kind} {line}"));
+                    let out = if kind == "other" {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    };
+                    respond(&mut s, "200 OK", "content-type: application/json\r\n", &out).await;
+                    return;
+                }
                 if line.starts_with("POST /redact/") {
                     seen.lock().unwrap().push(format!("http {line}"));
                     if text.contains("forbidden") {
@@ -223,4 +246,89 @@ filters:
     let (status, body) = post("forbidden stuff").await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["message"], "forbidden words");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_output_filter_rewrites_answers_and_each_stream_event() {
+    let mock = plano_mock::start("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let (filters, log) = filter_server().await;
+    let yaml = format!(
+        "version: v0.4.0
+listeners:
+  - type: model
+    name: llm
+    port: 12000
+    output_filters: [answers]
+model_providers:
+  - model: openai/gpt-4o-mini
+    access_key: $TEST_OPENAI_KEY
+    base_url: {mock}
+    default: true
+filters:
+  - id: answers
+    url: {filters}/answers
+    type: http
+",
+        mock = mock.url()
+    );
+    let gw = Gateway::with_config(&yaml, &[("TEST_OPENAI_KEY", "sk-mock-filters")]).await;
+    let ask = |stream: bool| {
+        json!({"model": "gpt-4o-mini", "stream": stream,
+        "messages": [{"role": "user", "content": "tell me something"}]})
+    };
+    let r = client()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&ask(false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["choices"][0]["message"]["content"], "[filtered]",
+        "{body}"
+    );
+    assert!(
+        body["usage"].is_object(),
+        "the rest of the answer is the provider's"
+    );
+    assert_eq!(
+        log.lock().unwrap().clone(),
+        ["out answer POST /answers/v1/chat/completions HTTP/1.1"]
+    );
+
+    let r = client()
+        .post(format!("{}/v1/chat/completions", gw.url))
+        .json(&ask(true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    let mut deltas = String::new();
+    let mut events = 0;
+    for data in text.lines().filter_map(|l| l.strip_prefix("data: ")) {
+        if data == "[DONE]" {
+            continue;
+        }
+        events += 1;
+        let v: Value = serde_json::from_str(data).unwrap();
+        if let Some(t) = v["choices"][0]["delta"]["content"].as_str() {
+            deltas.push_str(t);
+        }
+    }
+    assert!(text.trim_end().ends_with("data: [DONE]"), "{text}");
+    assert!(
+        !deltas.is_empty() && deltas.chars().all(|c| c == '#'),
+        "{text}"
+    );
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(
+        seen.len(),
+        1 + events,
+        "one filter call per event: {seen:?}"
+    );
+    assert!(seen.iter().filter(|l| l.starts_with("out delta")).count() >= 1);
 }

@@ -92,6 +92,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
                     timeout,
                     max_retries: None,
                     input_filters: Vec::new(),
+                    output_filters: Vec::new(),
                     pos: l.pos,
                 });
             };
@@ -147,6 +148,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
             timeout,
             max_retries: None,
             input_filters: Vec::new(),
+            output_filters: Vec::new(),
             pos: l.pos,
         });
     }
@@ -160,6 +162,7 @@ pub(crate) fn listeners(raw: &RawConfig, ids: &Ids, cx: &mut Cx<'_>) -> Vec<List
             timeout: None,
             max_retries: None,
             input_filters: Vec::new(),
+            output_filters: Vec::new(),
             pos: Pos::default(),
         });
     }
@@ -173,12 +176,6 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
         .and_then(|t| cx.duration(t, &child(path, "timeout")));
     check_ids(&l.input_filters, &child(path, "input_filters"), ids, cx);
     check_ids(&l.output_filters, &child(path, "output_filters"), ids, cx);
-    cx.not_acted_on(
-        path,
-        "output_filters",
-        &l.output_filters,
-        "response filters (input_filters are)",
-    );
     if let Some(agents) = &l.agents {
         for (i, a) in agents.value.iter().enumerate() {
             let p = index(&child(path, "agents"), i);
@@ -240,6 +237,12 @@ fn listener(l: &RawListener, path: &str, ids: &Ids, cx: &mut Cx<'_>) -> Option<L
         max_retries: l.max_retries.as_ref().map(|m| m.value),
         input_filters: l
             .input_filters
+            .iter()
+            .flat_map(|f| f.value.iter())
+            .map(|f| f.value.clone())
+            .collect(),
+        output_filters: l
+            .output_filters
             .iter()
             .flat_map(|f| f.value.iter())
             .map(|f| f.value.clone())
