@@ -509,6 +509,23 @@ fn a_host_that_cannot_drive_stream_calls_refuses_filtered_streams() {
     }
 }
 
+#[test]
+fn the_exchange_tells_whether_its_listener_has_output_filters() {
+    let ids = || Ids {
+        token: "t".repeat(32),
+        span_id: [1; 8],
+    };
+    let filtered = gw("redact");
+    let ex = Exchange::new(&filtered.config, ExchangeOptions::default(), ids(), 0);
+    assert!(ex.has_output_filters());
+    // The prompt listener (absent here) has none.
+    let prompt = ExchangeOptions::default().prompt_listener(true);
+    assert!(!Exchange::new(&filtered.config, prompt, ids(), 0).has_output_filters());
+    let plain = Gw::new(config_listener(12000, "", FILTERS));
+    let ex = Exchange::new(&plain.config, ExchangeOptions::default(), ids(), 0);
+    assert!(!ex.has_output_filters());
+}
+
 fn futures_ready<F: std::future::Future>(f: F) -> F::Output {
     plano_core::kv::now_or_never(f).expect("ready")
 }

@@ -225,6 +225,13 @@ impl Exchange<'_> {
         Chain::of(self.config, self.options.prompt_listener)
     }
 
+    /// Whether the listener serving this request has output filters. A host that can also
+    /// send a stream past the exchange (Envoy's router, chunk by chunk) must not for such a
+    /// request: each complete event needs its [`Exchange::stream_call`]s first.
+    pub fn has_output_filters(&self) -> bool {
+        self.output_chain().is_some()
+    }
+
     /// A streamed request the host cannot filter: the reply refusing it (501).
     pub(super) fn unfilterable_stream(&self) -> Option<Reply> {
         if self.options.stream_calls || self.output_chain().is_none() {
