@@ -15,6 +15,7 @@
 
 pub mod envoy_config;
 pub mod envoy_prompt;
+pub mod filtered;
 pub mod otlp;
 pub mod store;
 pub mod upstream;
