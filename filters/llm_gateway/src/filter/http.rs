@@ -16,13 +16,18 @@
 //! response body      a stream transcoded chunk by chunk as it arrives; a held answer read
 //!                    whole, then replaced in place or retried
 //! http call response a dispatched attempt's answer (or its failure): the reply, or a retry
-//!                    or fallback (after a backoff slept on the sleep cluster)
+//!                    or fallback (after a backoff slept on the sleep cluster); a stream
+//!                    on a listener with output filters: transcoded with one filter call
+//!                    in flight at a time (`Filtering`), answered whole at its end
 //! log                the exchange finished (rate limit settled), stats, span queued
 //! ```
 //!
 //! Retries and fallback after the first attempt go with dispatch_http_call (answered whole,
 //! the client's reply sent with send_http_response, which replaces a held router answer):
-//! a proxy-wasm filter cannot send a second request through the router.
+//! a proxy-wasm filter cannot send a second request through the router. Streams on a
+//! listener with output filters never go through the router: each complete event needs its
+//! filter calls (dispatch_http_call) before it is released, so the stream is fetched whole
+//! and the client gets the filtered result at its end.
 //!
 //! Every callback is total: nothing here unwraps, indexes or panics on any input.
 
@@ -41,6 +46,7 @@ use proxy_wasm::types::{Action as Flow, BufferType, LogLevel, MapType};
 use super::host::{log, now_ms, random, read_buffer, read_map, store, unit};
 use super::root::Vm;
 use super::routed;
+use crate::filtered::{FilteredStream, MAX_FILTER_ANSWER, Step};
 use crate::otlp::{self, Fresh, TraceCtx};
 use crate::upstream::{SLEEP_CLUSTER, target_of, wants_stream};
 
@@ -70,6 +76,8 @@ enum State {
     Calling,
     /// Sleeping before a retry (a call to the sleep cluster is in flight).
     Sleeping,
+    /// A dispatched stream goes through the output filters: a filter call is in flight.
+    Filtering,
     /// Answered: nothing more to do.
     Done,
 }
@@ -103,6 +111,8 @@ pub struct Http {
     /// Inside `on_http_request_body`: a routed attempt continues by returning `Continue`;
     /// elsewhere (after a side call) it resumes the held request.
     in_body: bool,
+    /// A stream on a listener with output filters, between its filter calls.
+    filtered: Option<Box<FilteredStream>>,
 }
 
 impl Http {
@@ -120,6 +130,7 @@ impl Http {
             finished: false,
             held_body: None,
             in_body: false,
+            filtered: None,
         }
     }
 
@@ -190,7 +201,14 @@ impl Http {
         let Some(t) = target_of(&req.url) else {
             return self.failed(AttemptFailure::Connect("the upstream URL is not http(s)"));
         };
+        // A stream through the output filters is fetched whole with dispatch_http_call: each
+        // complete event needs its filter calls before the client may see it.
+        let filtered = self
+            .exchange
+            .as_ref()
+            .is_some_and(Exchange::has_output_filters);
         if wants_stream(req.header("accept"))
+            && !filtered
             && let Some(size) = self.held_body.take()
         {
             match routed::rewrite_request(req, &t, size) {
@@ -219,36 +237,67 @@ impl Http {
             .exchange
             .as_ref()
             .map_or(300_000, |ex| ex.deadlines().response_ms);
-        let mut map: Vec<(&str, &str)> = vec![
-            (":method", req.method),
-            (":scheme", t.scheme),
-            (":authority", t.authority.as_str()),
-            (":path", t.path.as_str()),
-        ];
-        for h in &req.headers {
-            let name = h.name.as_str();
-            if !matches!(name, "host" | "content-length" | "transfer-encoding") {
-                map.push((name, h.value()));
-            }
-        }
-        let body = (!req.body.is_empty()).then_some(req.body.as_slice());
-        let timeout = Duration::from_millis(timeout_ms.clamp(1, u64::from(u32::MAX)));
-        match hostcalls::dispatch_http_call(&t.cluster, map, body, vec![], timeout) {
-            Ok(_) => {
+        match dispatch(req, timeout_ms) {
+            Ok(()) => {
                 self.state = State::Calling;
                 Flow::Pause
             }
-            // No such cluster (the Envoy config was not generated from this plano config).
-            Err(s) => {
-                log(
-                    LogLevel::Warn,
-                    &format!("llm_gateway: cannot call cluster {}: {s:?}", t.cluster),
-                );
-                self.failed(AttemptFailure::Connect(
-                    "no Envoy cluster for this upstream",
-                ))
+            Err(why) => self.failed(AttemptFailure::Connect(why)),
+        }
+    }
+
+    /// Sends the stream's filter calls and transcodes it until the next call is in flight
+    /// (`Filtering`) or the stream is over (the whole reply to the client).
+    fn pump(&mut self, mut fs: Box<FilteredStream>) -> Flow {
+        let kv = store();
+        loop {
+            let Some(ex) = self.exchange.as_mut() else {
+                return self.internal("no exchange");
+            };
+            match fs.step(ex, &kv, now_ms) {
+                Step::Reply(reply) => return self.reply(&reply),
+                Step::Call(req) => {
+                    let timeout_ms = ex.stream_call_deadlines().response_ms;
+                    if dispatch(&req, timeout_ms).is_ok() {
+                        self.state = State::Filtering;
+                        self.filtered = Some(fs);
+                        return Flow::Pause;
+                    }
+                    // No answer (no cluster for the filter): the exchange fails it closed.
+                    fs.answer(ex, &kv, None, &[], &[], now_ms());
+                }
             }
         }
+    }
+
+    /// A stream filter call's answer (or its failure: no `:status`).
+    fn filter_answered(&mut self, headers: &[(String, String)], body_size: usize) -> Flow {
+        let Some(mut fs) = self.filtered.take() else {
+            return self.internal("no filtered stream");
+        };
+        let status = headers
+            .iter()
+            .find(|(n, _)| n == ":status")
+            .and_then(|(_, v)| v.parse::<u16>().ok())
+            .filter(|_| body_size <= MAX_FILTER_ANSWER);
+        let body = if status.is_some() {
+            read_slice(0, body_size)
+        } else {
+            Vec::new()
+        };
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .filter(|(n, _)| !n.starts_with(':'))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let kv = store();
+        let Some(ex) = self.exchange.as_mut() else {
+            drop(refs);
+            return self.internal("no exchange");
+        };
+        fs.answer(ex, &kv, status, &refs, &body, now_ms());
+        drop(refs);
+        self.pump(fs)
     }
 
     /// An attempt failed before an answer.
@@ -354,6 +403,12 @@ impl Http {
                     Some(n) => n,
                     None => return self.internal("the state store did not answer synchronously"),
                 }
+            }
+            HeadAction::Stream { status, headers } if ex.has_output_filters() => {
+                // The filter calls' answers come in later callbacks: the body is copied out
+                // of this call's response (readable only now).
+                let body = read_slice(0, body_size);
+                return self.pump(Box::new(FilteredStream::new(status, headers, body)));
             }
             HeadAction::Stream { status, headers } => {
                 // The answer is transcoded slice by slice from Envoy's buffer: only the
@@ -637,6 +692,10 @@ impl Context for Http {
                 let headers = read_map(MapType::HttpCallResponseHeaders);
                 let _ = self.answered(headers, body_size);
             }
+            State::Filtering => {
+                let headers = read_map(MapType::HttpCallResponseHeaders);
+                let _ = self.filter_answered(&headers, body_size);
+            }
             State::Request | State::Routed | State::Streaming | State::Holding(_) | State::Done => {
             }
         }
@@ -756,7 +815,7 @@ impl HttpContext for Http {
             State::Streaming => self.stream_chunk(body_size, end_of_stream),
             State::Holding(_) if end_of_stream => self.held_end(body_size),
             // Held until its end, or until a retry's answer replaces it.
-            State::Holding(_) | State::Calling | State::Sleeping => Flow::Pause,
+            State::Holding(_) | State::Calling | State::Sleeping | State::Filtering => Flow::Pause,
             State::Request | State::Routed | State::Done => Flow::Continue,
         }
     }
@@ -772,4 +831,37 @@ fn refs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect()
+}
+
+/// Sends `req` to its cluster with dispatch_http_call; the answer comes to
+/// `on_http_call_response`. Fails when the URL is not http(s) or Envoy has no such cluster.
+fn dispatch(req: &UpstreamRequest, timeout_ms: u64) -> Result<(), &'static str> {
+    let Some(t) = target_of(&req.url) else {
+        return Err("the upstream URL is not http(s)");
+    };
+    let mut map: Vec<(&str, &str)> = vec![
+        (":method", req.method),
+        (":scheme", t.scheme),
+        (":authority", t.authority.as_str()),
+        (":path", t.path.as_str()),
+    ];
+    for h in &req.headers {
+        let name = h.name.as_str();
+        if !matches!(name, "host" | "content-length" | "transfer-encoding") {
+            map.push((name, h.value()));
+        }
+    }
+    let body = (!req.body.is_empty()).then_some(req.body.as_slice());
+    let timeout = Duration::from_millis(timeout_ms.clamp(1, u64::from(u32::MAX)));
+    match hostcalls::dispatch_http_call(&t.cluster, map, body, vec![], timeout) {
+        Ok(_) => Ok(()),
+        // No such cluster (the Envoy config was not generated from this plano config).
+        Err(s) => {
+            log(
+                LogLevel::Warn,
+                &format!("llm_gateway: cannot call cluster {}: {s:?}", t.cluster),
+            );
+            Err("no Envoy cluster for this upstream")
+        }
+    }
 }

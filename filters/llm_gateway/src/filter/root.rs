@@ -153,9 +153,12 @@ impl RootContext for Root {
         let config: &'static Config = Box::leak(Box::new(config));
         let aws: Option<&'static AwsCredentials> =
             aws_credentials().map(|c| &*Box::leak(Box::new(c)));
-        let options = ExchangeOptions::default()
+        let mut options = ExchangeOptions::default()
             .aws(aws)
             .prompt_listener(self.listener == Listener::Prompt);
+        // Streams on a listener with output filters are fetched with dispatch_http_call and
+        // their filter calls made (http.rs, `filtered`); other streams have none to make.
+        options.stream_calls = true;
         self.collector = otlp::collector(&config.tracing).map(|url| {
             let tls = url.protocol == plano_core::config::Protocol::Https;
             let default_port = if tls { 443 } else { 80 };
