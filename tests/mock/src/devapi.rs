@@ -15,6 +15,9 @@
 //!   `tools/call` of `check_request` with `{"body": ...}` answers, as Server-Sent Events,
 //!   `isError` with `blocked by mcp policy` when the body holds `mcp-reject`, else
 //!   `structuredContent: {"body": ...}` with `mcp-rewrite` turned into `mcp-rewritten`.
+//! - `POST /filter/shout/...`, an output filter: every string under a `text`, `content` or
+//!   `delta` key of the JSON body (an answer, or one stream event's data) comes back in upper
+//!   case; a body with nothing to change gets an empty 204 (keep it).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -77,6 +80,44 @@ pub(crate) fn http_filter(body: &[u8]) -> Response<MockBody> {
     let mut response = Response::new(MockBody::full(Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     response
+}
+
+/// An output filter call: the answer (or event) with its text in upper case.
+pub(crate) fn shout_filter(body: &[u8]) -> Response<MockBody> {
+    let Ok(mut v) = serde_json::from_slice::<Value>(body) else {
+        let body = json!({"error": {"message": "the output filter got a body that is not JSON"}});
+        return json_response(StatusCode::BAD_REQUEST, JSON, to_bytes(&body));
+    };
+    if !shout(&mut v) {
+        let mut response = Response::new(MockBody::full(Bytes::new()));
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        return response;
+    }
+    json_response(StatusCode::OK, JSON, to_bytes(&v))
+}
+
+/// Upper-cases the strings under `text`, `content` and `delta` keys; whether any changed.
+fn shout(v: &mut Value) -> bool {
+    match v {
+        Value::Object(map) => {
+            let mut changed = false;
+            for (k, child) in map.iter_mut() {
+                match child {
+                    Value::String(s) if matches!(k.as_str(), "text" | "content" | "delta") => {
+                        let upper = s.to_uppercase();
+                        if upper != *s {
+                            *s = upper;
+                            changed = true;
+                        }
+                    }
+                    other => changed |= shout(other),
+                }
+            }
+            changed
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |c, i| shout(i) | c),
+        _ => false,
+    }
 }
 
 /// An MCP filter call (one JSON-RPC message per POST).
@@ -179,6 +220,23 @@ mod tests {
         assert_eq!(
             http_filter(b"{\"a\":\"filter-rewrite\"}").status(),
             StatusCode::OK
+        );
+    }
+
+    #[test]
+    fn shout_upper_cases_text_only() {
+        let r =
+            shout_filter(br#"{"type":"text","text":"hi","parts":[{"content":"yo"}],"id":"abc"}"#);
+        assert_eq!(r.status(), StatusCode::OK);
+        let mut v = json!({"type": "text", "text": "hi", "id": "abc", "delta": {"text": "x"}});
+        assert!(shout(&mut v));
+        assert_eq!(
+            v,
+            json!({"type": "text", "text": "HI", "id": "abc", "delta": {"text": "X"}})
+        );
+        assert_eq!(
+            shout_filter(br#"{"text":"OK"}"#).status(),
+            StatusCode::NO_CONTENT
         );
     }
 

@@ -218,6 +218,7 @@ pub(crate) async fn handle(
         }
         Route::HttpFilter => crate::devapi::http_filter(&body),
         Route::McpFilter => crate::devapi::mcp_filter(&parts.headers, &body),
+        Route::ShoutFilter => crate::devapi::shout_filter(&body),
         Route::NotFound | Route::Journal | Route::ForgetJournal | Route::Health => {
             errors::not_found(parts.method.as_str(), parts.uri.path())
         }

@@ -73,6 +73,8 @@ pub(crate) enum Route<'a> {
     HttpFilter,
     /// An MCP filter (`POST /filter/mcp`).
     McpFilter,
+    /// An output filter upper-casing answers (`POST /filter/shout/...`).
+    ShoutFilter,
     NotFound,
 }
 
@@ -102,6 +104,9 @@ pub(crate) fn route<'a>(method: &Method, path: &'a str) -> Route<'a> {
     }
     if post && path == "/filter/mcp" {
         return Route::McpFilter;
+    }
+    if post && path.starts_with("/filter/shout") {
+        return Route::ShoutFilter;
     }
     match (method, path) {
         (&Method::GET, "/__mock/requests") => return Route::Journal,

@@ -144,6 +144,26 @@ pub(super) fn register(out: &mut Vec<Scenario>) {
             move |ctx| filter_reject(ctx, client, "filter-reject", 403, "blocked by policy"),
         );
     }
+    for client in APIS {
+        let c = client.name();
+        for stream in [false, true] {
+            let mode = if stream { "stream" } else { "whole" };
+            push(
+                out,
+                format!("prompt/output-filter/{c}-{mode}"),
+                format!(
+                    "{c} client: the listener's output filter rewrites the LLM's answer{} before the client gets it",
+                    if stream {
+                        ", event by event, in the client's stream format"
+                    } else {
+                        ""
+                    }
+                ),
+                NEEDS,
+                move |ctx| output_filter(ctx, client, stream),
+            );
+        }
+    }
     push(
         out,
         "prompt/filter-mcp-reject",
@@ -463,4 +483,35 @@ async fn filter_reject(
         || "the function-calling model was called after a rejection".to_owned(),
     )?;
     expect_upstream_count(&ctx, &tag, 0).await
+}
+
+async fn output_filter(ctx: Arc<Ctx>, client: Api, stream: bool) -> Result<(), String> {
+    let tag = ctx.tag();
+    let req = Req::text(MODEL, &format!("hello there ({tag})")).stream(stream);
+    let resp = send(&ctx, client, &req, &tag, &[]).await?;
+    let answer = if stream {
+        let s = client.parse_stream(&resp)?;
+        expect_complete(client, &s, &resp)?;
+        s.answer
+    } else {
+        client.parse(&resp)?
+    };
+    expect_text(&answer)?;
+    // The mock's answers hold lower-case letters; the output filter upper-cases the text of
+    // each answer and stream event.
+    ensure(
+        answer.text.chars().any(char::is_alphabetic)
+            && !answer.text.chars().any(char::is_lowercase),
+        || {
+            format!(
+                "expected the output filter's upper-cased text, got {:?}",
+                answer.text
+            )
+        },
+    )?;
+    // The LLM itself answered as usual.
+    let llm = ctx.upstream_one(&tag).await?;
+    ensure(llm.body.get("model").is_some(), || {
+        format!("unexpected LLM request: {}", llm.body)
+    })
 }
