@@ -72,7 +72,7 @@ impl FilteredStream {
                 });
             }
             if self.at < self.body.len() {
-                let end = self.at.saturating_add(SLICE).min(self.body.len());
+                let end = piece_end(&self.body, self.at);
                 let chunk = self.body.get(self.at..end).unwrap_or_default();
                 self.at = end;
                 let _ = now_or_never(ex.on_upstream_chunk(kv, chunk, now_ms(), &mut self.out));
@@ -98,6 +98,33 @@ impl FilteredStream {
     ) {
         let _ = now_or_never(ex.on_stream_call(kv, status, headers, body, now_ms, &mut self.out));
     }
+}
+
+/// Where the piece of `body` fed to the exchange from `at` ends: one upstream event (at most
+/// [`SLICE`] bytes), as a provider sends them. Feeding the whole body at once would let the
+/// transcoder see the stream's end while earlier events still wait for their filter calls,
+/// and a rejection after that point could no longer append the client's error event (an
+/// ended transcoder writes nothing more).
+fn piece_end(body: &[u8], at: usize) -> usize {
+    let rest = body.get(at..).unwrap_or_default();
+    let len = match rest {
+        // Bedrock's eventstream (a frame's length, big-endian, begins it; under 16 MiB, so
+        // its first byte is 0, which no SSE stream begins with).
+        [0, b1, b2, b3, ..] => usize::from(*b1) << 16 | usize::from(*b2) << 8 | usize::from(*b3),
+        // SSE: up to and including the blank line that ends the event.
+        _ => {
+            let lf = rest.windows(2).position(|w| w == b"\n\n").map(|i| i + 2);
+            let crlf = rest
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|i| i + 4);
+            match (lf, crlf) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => a.or(b).unwrap_or(rest.len()),
+            }
+        }
+    };
+    at.saturating_add(len.clamp(1, SLICE)).min(body.len())
 }
 
 #[cfg(test)]
@@ -129,8 +156,7 @@ filters:
     type: http
 "#;
 
-    const ASK: &str =
-        r#"{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}"#;
+    const ASK: &str = r#"{"model":"gpt-4o","stream":true,"max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#;
 
     fn event(text: &str) -> String {
         format!(
@@ -150,7 +176,7 @@ filters:
 
     /// Runs a stream through the filters; `filter` answers each call's body with a status
     /// and a body. Returns the client's reply and the filter calls' bodies, in order.
-    fn run(filter: impl Fn(&[u8]) -> (u16, Vec<u8>)) -> (Reply, Vec<Vec<u8>>) {
+    fn run(target: &str, filter: impl Fn(&[u8]) -> (u16, Vec<u8>)) -> (Reply, Vec<Vec<u8>>) {
         let config = Config::load(YAML, &BTreeMap::new()).unwrap();
         let kv = MemoryKv::new(ManualClock::default());
         let mut options = ExchangeOptions::default();
@@ -163,8 +189,11 @@ filters:
         assert!(ex.has_output_filters());
         let head = RequestHead {
             method: "POST",
-            target: "/v1/chat/completions",
-            headers: &[("content-type", "application/json")],
+            target,
+            headers: &[
+                ("content-type", "application/json"),
+                ("anthropic-version", "2023-06-01"),
+            ],
         };
         match now_or_never(ex.on_request(&kv, &head, ASK.as_bytes(), 0)).unwrap() {
             Action::Send(_) => {}
@@ -195,8 +224,21 @@ filters:
     }
 
     #[test]
+    fn the_body_is_fed_one_upstream_event_at_a_time() {
+        let sse = b"data: a\n\ndata: b\r\n\r\ndata: c";
+        assert_eq!(piece_end(sse, 0), 9);
+        assert_eq!(piece_end(sse, 9), 20);
+        assert_eq!(piece_end(sse, 20), sse.len());
+        let mut es = vec![0, 0, 0, 6, 1, 2, 0, 0, 0, 5, 9];
+        assert_eq!(piece_end(&es, 0), 6);
+        assert_eq!(piece_end(&es, 6), es.len());
+        es.extend(vec![7; SLICE * 2]);
+        assert_eq!(piece_end(&es, es.len() - SLICE * 2), es.len() - SLICE);
+    }
+
+    #[test]
     fn every_event_is_filtered_in_order_and_rewrites_reach_the_client() {
-        let (reply, calls) = run(|b| {
+        let (reply, calls) = run("/v1/chat/completions", |b| {
             let s = String::from_utf8_lossy(b).replace("two", "[REDACTED]");
             (200, s.into_bytes())
         });
@@ -224,7 +266,16 @@ filters:
 
     #[test]
     fn a_rejection_mid_stream_ends_it_with_the_clients_error_event() {
-        let (reply, calls) = run(|b| {
+        for (target, error) in [
+            ("/v1/chat/completions", "data: {\"error\""),
+            ("/v1/messages", "event: error"),
+        ] {
+            rejected(target, error);
+        }
+    }
+
+    fn rejected(target: &str, error: &str) {
+        let (reply, calls) = run(target, |b| {
             if String::from_utf8_lossy(b).contains("two") {
                 (403, br#"{"message":"blocked"}"#.to_vec())
             } else {
@@ -240,12 +291,21 @@ filters:
         let out = text(&reply);
         assert!(out.contains("one"), "{out}");
         assert!(!out.contains("two") && !out.contains("three"), "{out}");
-        assert!(out.contains("error"), "{out}");
-        assert!(!out.contains("[DONE]"), "{out}");
+        assert!(out.contains(error), "{target}: {out}");
+        assert!(
+            !out.contains("[DONE]") && !out.contains("message_stop"),
+            "{out}"
+        );
     }
 
     #[test]
     fn a_filter_without_an_answer_fails_the_stream_closed() {
+        for target in ["/v1/chat/completions", "/v1/messages"] {
+            fails_closed(target);
+        }
+    }
+
+    fn fails_closed(target: &str) {
         let config = Config::load(YAML, &BTreeMap::new()).unwrap();
         let kv = MemoryKv::new(ManualClock::default());
         let mut options = ExchangeOptions::default();
@@ -257,8 +317,8 @@ filters:
         let mut ex = Exchange::new(&config, options, ids, 0);
         let head = RequestHead {
             method: "POST",
-            target: "/v1/chat/completions",
-            headers: &[],
+            target,
+            headers: &[("anthropic-version", "2023-06-01")],
         };
         let _ = now_or_never(ex.on_request(&kv, &head, ASK.as_bytes(), 0)).unwrap();
         let HeadAction::Stream { status, headers } =
@@ -276,6 +336,9 @@ filters:
         };
         let out = text(&reply);
         assert!(ex.is_done());
-        assert!(out.contains("error") && !out.contains("one"), "{out}");
+        assert!(
+            out.contains("error") && !out.contains("one"),
+            "{target}: {out:?}"
+        );
     }
 }
