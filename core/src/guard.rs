@@ -90,18 +90,10 @@ pub fn verdict_from_body(upstream: Api, body: &[u8]) -> Verdict {
     let Ok(response) = hermesllm::translate::decode_response(upstream, body) else {
         return Verdict::Unknown;
     };
-    let text: String = response
+    let text = response
         .choices
         .first()
-        .map(|c| {
-            c.content
-                .iter()
-                .filter_map(|b| match b {
-                    Block::Text { text } => Some(text.as_str()),
-                    _ => None,
-                })
-                .collect()
-        })
+        .map(hermesllm::ir::Choice::text)
         .unwrap_or_default();
     verdict_from_text(&text)
 }

@@ -2,22 +2,12 @@
 //! `{"route": "name"}`, perhaps in a code fence, with single quotes, or with prose around it.
 
 use hermesllm::Api;
-use hermesllm::ir::Block;
 
 /// The route named by a router response body (`upstream` is the API the router provider
 /// speaks). `None` for no route (`other`, empty), and for anything unreadable.
 pub fn route_from_body(upstream: Api, body: &[u8]) -> Option<String> {
     let response = hermesllm::translate::decode_response(upstream, body).ok()?;
-    let choice = response.choices.first()?;
-    let text: String = choice
-        .content
-        .iter()
-        .filter_map(|b| match b {
-            Block::Text { text } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
-    route_from_text(&text)
+    route_from_text(&response.choices.first()?.text())
 }
 
 /// The route named in the router's text. Accepts `{"route": "x"}`, `{'route': 'x'}`, the

@@ -46,6 +46,20 @@ pub struct Choice<'a> {
     pub logprobs: Option<Raw<'a>>,
 }
 
+impl Choice<'_> {
+    /// Its text blocks, concatenated (tool calls, thinking and refusals left out): what a
+    /// gateway reads from a classifier or router model's answer.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A non-streaming response in the internal model.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Response<'a> {
