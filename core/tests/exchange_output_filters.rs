@@ -373,6 +373,30 @@ fn a_rejection_mid_stream_ends_it_with_the_clients_error_event() {
 }
 
 #[test]
+fn a_rejection_after_the_translated_stream_ended_still_ends_it_with_an_error_event() {
+    // The whole upstream stream in one chunk: the transcoder has written the client stream's
+    // end before the filter sees the events, so the error event must come from past it.
+    let gw = gw("redact");
+    let upstream = fixture("openai_chat/streams/text.sse");
+    let body = r#"{"model":"gpt-4o","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let canned = vec![
+        Canned::chunked(&upstream, upstream.len()),
+        Canned::ok(Vec::new()),
+        Canned::ok(Vec::new()),
+        Canned::status(403, br#"{"message":"no more"}"#.to_vec()),
+    ];
+    let (out, sent) = gw.post("/v1/messages", body, canned);
+    assert_eq!(out.status, 200);
+    assert_eq!(sent.len(), 4, "no call after the rejection");
+    let got = sse_events(out.text().as_bytes());
+    assert_eq!(got.len(), 3, "{}", out.text());
+    assert_eq!(got[0].0, "message_start");
+    assert_eq!(got[2].0, "error", "{}", out.text());
+    assert!(got[2].1.contains("no more"), "{}", got[2].1);
+    assert!(!out.text().contains("message_stop"));
+}
+
+#[test]
 fn a_failing_filter_mid_stream_fails_closed() {
     let gw = gw("redact");
     let upstream = fixture("openai_chat/streams/text.sse");

@@ -166,3 +166,45 @@ fn with_own_id_the_client_sees_the_gateways_id() {
         }
     }
 }
+
+#[test]
+fn a_withheld_end_can_still_be_refused_with_an_error_event() {
+    // A caller holding the client bytes back (output filters) refuses the stream after the
+    // transcoder wrote its end: the error event is still written, in the client's format.
+    for (from, to, fixture_path, error_marker) in [
+        (
+            Api::OpenAiChat,
+            Api::AnthropicMessages,
+            "openai_chat/streams/text.sse",
+            "event: error",
+        ),
+        (
+            Api::OpenAiChat,
+            Api::OpenAiChat,
+            "openai_chat/streams/text.sse",
+            "\"error\"",
+        ),
+        (
+            Api::AnthropicMessages,
+            Api::OpenAiResponses,
+            "anthropic_messages/streams/text.sse",
+            "\"error\"",
+        ),
+    ] {
+        let mut t = Transcoder::new(from, to, meta());
+        let mut withheld = Vec::new();
+        t.push(&fixture(fixture_path), 1, &mut withheld);
+        t.finish(2, &mut withheld);
+        assert!(t.is_ended(), "{from:?} -> {to:?}");
+        let mut plain = Vec::new();
+        t.fail(lost(), 3, &mut plain);
+        assert!(plain.is_empty(), "fail writes nothing after the end");
+        let mut out = Vec::new();
+        t.fail_withheld(lost(), 2, 3, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(error_marker) && text.contains("connection lost"),
+            "{from:?} -> {to:?}: {text}"
+        );
+    }
+}

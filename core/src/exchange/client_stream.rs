@@ -47,9 +47,16 @@ impl StreamState {
     /// array framing if any.
     pub(super) fn fail(&mut self, error: ApiError<'_>, now_ms: u64, out: &mut Vec<u8>) {
         let mut bytes = Vec::new();
-        self.transcoder.fail(error, now_ms, &mut bytes);
-        if let Some(e) = self.events.as_mut() {
-            e.clear();
+        match self.events.as_mut() {
+            // The output filters may hold the stream's end, already written: refused now,
+            // the client gets the error event after the events it did get.
+            Some(e) => {
+                e.clear();
+                let sent = e.released;
+                self.transcoder
+                    .fail_withheld(error, sent, now_ms, &mut bytes);
+            }
+            None => self.transcoder.fail(error, now_ms, &mut bytes),
         }
         match self.array.as_mut() {
             Some(a) => a.push(&bytes, out),

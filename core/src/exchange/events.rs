@@ -43,6 +43,9 @@ pub(super) struct Events {
     pub(super) ending: bool,
     /// The framer refused an event (over its 4 MiB): the stream cannot go on filtered.
     pub(super) broken: bool,
+    /// Events released to the client so far (an error event ending the stream continues
+    /// their numbering).
+    pub(super) released: u64,
 }
 
 impl Events {
@@ -57,6 +60,7 @@ impl Events {
             queue: VecDeque::new(),
             ending: false,
             broken: false,
+            released: 0,
         }
     }
 
@@ -159,6 +163,7 @@ impl Events {
         let Some(ev) = self.queue.pop_front() else {
             return;
         };
+        self.released += 1;
         match ev {
             Event::Raw(raw)
             | Event::Json {

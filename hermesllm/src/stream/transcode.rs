@@ -186,6 +186,38 @@ impl<'m> Transcoder<'m> {
         self.pump(now_ms, out);
     }
 
+    /// Ends the client stream with `error` in place of an end its caller withheld: like
+    /// [`Transcoder::fail`], and also once the stream's own end was written, for a caller
+    /// that holds the client bytes back and then refuses them (a gateway's output filters
+    /// rejecting the last events). The caller drops what it held and says how many events
+    /// the client did get (`events_sent`); this writes the error event only, continuing
+    /// that stream (an OpenAI Responses `sequence_number` goes on from there).
+    pub fn fail_withheld(
+        &mut self,
+        error: ApiError<'_>,
+        events_sent: u64,
+        now_ms: u64,
+        out: &mut Vec<u8>,
+    ) {
+        if !self.ended {
+            self.fail(error, now_ms, out);
+            return;
+        }
+        // The stream's encoder has written its end and writes nothing more: a fresh one,
+        // told how far the client's stream got, writes the error event.
+        let mut encoder = stream_encoder(self.to, StreamMeta::default());
+        encoder.resume(events_sent);
+        let mut stopped = false;
+        emit(
+            &StreamEvent::Error(error),
+            encoder.as_mut(),
+            &mut self.summary,
+            out,
+            now_ms,
+            &mut stopped,
+        );
+    }
+
     /// The upstream body ended: appends the end of the client stream to `out`.
     pub fn finish(&mut self, now_ms: u64, out: &mut Vec<u8>) {
         if self.ended {
