@@ -193,7 +193,10 @@ impl Export {
     }
 }
 
-/// The request body, at most `max` bytes (the rest is left unread).
+/// How much of a too-large body is read and dropped before the 413.
+const DRAIN_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The request body, at most `max` bytes (`max` read means too large; the rest is drained).
 async fn read_limited(req: &mut Request, max: usize) -> Vec<u8> {
     let Ok(mut stream) = req.stream() else {
         return Vec::new();
@@ -204,6 +207,17 @@ async fn read_limited(req: &mut Request, max: usize) -> Vec<u8> {
         out.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
         if out.len() >= max {
             break;
+        }
+    }
+    if out.len() >= max {
+        // Too large: the rest is read and dropped (up to DRAIN_LIMIT) before the 413, so a
+        // client still sending gets the answer instead of a connection closed under it.
+        let mut drained = 0usize;
+        while drained < DRAIN_LIMIT {
+            match stream.next().await {
+                Some(Ok(chunk)) => drained = drained.saturating_add(chunk.len()),
+                _ => break,
+            }
         }
     }
     out
