@@ -21,6 +21,7 @@ mod custom;
 mod metrics;
 pub mod otlp_json;
 mod timing;
+pub mod trace;
 
 pub use attributes::{
     Operation, Outcome, SpanInput, finish_reason, provider_name, span_attributes,

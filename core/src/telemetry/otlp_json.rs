@@ -12,72 +12,14 @@
 use crate::config::Tracing;
 use crate::exchange::ExchangeRecord;
 use crate::telemetry::Value;
-use crate::upstream::Traceparent;
 use serde_json::{Value as Json, json};
 
-/// The trace context of one sampled exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceCtx {
-    /// Trace id.
-    pub trace_id: [u8; 16],
-    /// The exchange's span id (handed to the driver as its span id).
-    pub span_id: [u8; 8],
-    /// The client's span, when it sent a `traceparent`.
-    pub parent: Option<[u8; 8]>,
-    /// A `traceparent` to add to the request handed to the core, when the client sent none.
-    pub inject: Option<String>,
-}
-
-/// Fresh random values for [`begin`].
-#[derive(Debug, Clone, Copy)]
-pub struct Fresh {
-    /// A trace id for a trace the gateway starts.
-    pub trace_id: [u8; 16],
-    /// The exchange's span id.
-    pub span_id: [u8; 8],
-    /// A uniform number in `[0, 1)` for random sampling.
-    pub unit: f64,
-}
+pub use super::trace::{Fresh, TraceCtx, begin, hex};
 
 /// The OTLP/HTTP traces URL for the configured collector.
 pub fn traces_url(tracing: &Tracing) -> Option<String> {
-    let mut url = tracing.otlp_endpoint.clone()?;
-    if url.port == 4317 {
-        url.port = 4318;
-    }
+    let url = super::trace::collector(tracing)?;
     Some(format!("{}/v1/traces", url.to_url()))
-}
-
-/// The trace context of a new exchange, or `None` when it is not sampled.
-pub fn begin(traceparent: Option<&str>, sampling_percent: u32, fresh: Fresh) -> Option<TraceCtx> {
-    match traceparent.and_then(Traceparent::parse) {
-        Some(tp) => {
-            if tp.flags & 1 == 0 {
-                return None;
-            }
-            Some(TraceCtx {
-                trace_id: unhex(&tp.trace_id)?,
-                span_id: fresh.span_id,
-                parent: unhex(&tp.parent_id),
-                inject: None,
-            })
-        }
-        None => {
-            if fresh.unit * 100.0 >= f64::from(sampling_percent) {
-                return None;
-            }
-            Some(TraceCtx {
-                inject: Some(format!(
-                    "00-{}-{}-01",
-                    hex(&fresh.trace_id),
-                    hex(&fresh.span_id)
-                )),
-                trace_id: fresh.trace_id,
-                span_id: fresh.span_id,
-                parent: None,
-            })
-        }
-    }
 }
 
 /// The OTLP JSON export request for one exchange that ended at `end_ms`.
@@ -100,16 +42,11 @@ pub fn export_body(ctx: &TraceCtx, record: &ExchangeRecord, end_ms: u64, platfor
         "key": "plano.client.api",
         "value": { "stringValue": record.client_api.as_str() }
     }));
-    let operation = attr_str(record, "gen_ai.operation.name").unwrap_or("chat");
-    let name = match attr_str(record, "gen_ai.request.model") {
-        Some(model) => format!("{operation} {model}"),
-        None => operation.to_owned(),
-    };
+    let name = super::trace::span_name(record);
     // OTLP status codes: 0 unset, 2 error.
-    let status = match &record.error {
-        Some(e) if record.status >= 500 => json!({ "code": 2, "message": e.code() }),
-        _ if record.status >= 500 => json!({ "code": 2, "message": record.status.to_string() }),
-        _ => json!({ "code": 0 }),
+    let status = match super::trace::error_status(record) {
+        Some(message) => json!({ "code": 2, "message": message }),
+        None => json!({ "code": 0 }),
     };
     let start_ms = end_ms.saturating_sub(record.timing.duration_ms);
     let nanos = |ms: u64| ms.saturating_mul(1_000_000).to_string();
@@ -154,38 +91,6 @@ fn value(v: &Value) -> Json {
             "arrayValue": { "values": a.iter().map(|s| json!({ "stringValue": s })).collect::<Vec<_>>() }
         }),
     }
-}
-
-fn attr_str<'r>(record: &'r ExchangeRecord, key: &str) -> Option<&'r str> {
-    record.attributes.iter().find_map(|(k, v)| match v {
-        Value::Str(s) if *k == key => Some(s.as_str()),
-        _ => None,
-    })
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            s.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
-        }
-    }
-    s
-}
-
-/// Lowercase-hex ASCII to bytes.
-fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    if text.len() != N * 2 {
-        return None;
-    }
-    for (i, slot) in out.iter_mut().enumerate() {
-        let pair = text.get(i * 2..i * 2 + 2)?;
-        let s = std::str::from_utf8(pair).ok()?;
-        *slot = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

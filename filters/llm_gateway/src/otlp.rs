@@ -11,88 +11,21 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
-use plano_core::config::Tracing;
 use plano_core::config::values::BaseUrl;
 use plano_core::exchange::ExchangeRecord;
-use plano_core::telemetry::Value;
-use plano_core::upstream::Traceparent;
+use plano_core::telemetry::{Value, trace};
 use prost::Message;
+
+pub use plano_core::telemetry::trace::{Fresh, TraceCtx, begin, collector, hex};
 
 /// Most spans one export carries; more wait for the next tick.
 pub const MAX_BATCH: usize = 512;
 /// Most spans waiting per VM; more are dropped (and counted) while the collector is slow.
 pub const MAX_QUEUED: usize = 4096;
 
-/// The trace context of one sampled exchange.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceCtx {
-    /// Trace id.
-    pub trace_id: [u8; 16],
-    /// The exchange's span id (handed to the exchange as its span id).
-    pub span_id: [u8; 8],
-    /// The client's span, when it sent a `traceparent`.
-    pub parent: Option<[u8; 8]>,
-    /// A `traceparent` to add to the request head handed to the core, when the client sent
-    /// none (the core forwards its child).
-    pub inject: Option<String>,
-}
-
-/// Fresh random values for [`begin`].
-#[derive(Debug, Clone, Copy)]
-pub struct Fresh {
-    /// A trace id for a trace the gateway starts.
-    pub trace_id: [u8; 16],
-    /// The exchange's span id.
-    pub span_id: [u8; 8],
-    /// A uniform number in `[0, 1)` for random sampling.
-    pub unit: f64,
-}
-
-/// The collector's origin and the OTLP/HTTP path: `(endpoint, "/v1/traces")`, port 4317
-/// (OTLP/gRPC, as Plano configures it) replaced by 4318.
-pub fn collector(tracing: &Tracing) -> Option<BaseUrl> {
-    let mut url = tracing.otlp_endpoint.clone()?;
-    if url.port == 4317 {
-        url.port = 4318;
-    }
-    Some(url)
-}
-
 /// The path the spans are posted to, under the endpoint's own path prefix.
 pub fn traces_path(endpoint: &BaseUrl) -> String {
     format!("{}/v1/traces", endpoint.path_prefix.trim_end_matches('/'))
-}
-
-/// The trace context of a new exchange, or `None` when it is not sampled.
-pub fn begin(traceparent: Option<&str>, sampling_percent: u32, fresh: Fresh) -> Option<TraceCtx> {
-    match traceparent.and_then(Traceparent::parse) {
-        Some(tp) => {
-            if tp.flags & 1 == 0 {
-                return None;
-            }
-            Some(TraceCtx {
-                trace_id: unhex(&tp.trace_id)?,
-                span_id: fresh.span_id,
-                parent: unhex(&tp.parent_id),
-                inject: None,
-            })
-        }
-        None => {
-            if fresh.unit * 100.0 >= f64::from(sampling_percent) {
-                return None;
-            }
-            Some(TraceCtx {
-                inject: Some(format!(
-                    "00-{}-{}-01",
-                    hex(&fresh.trace_id),
-                    hex(&fresh.span_id)
-                )),
-                trace_id: fresh.trace_id,
-                span_id: fresh.span_id,
-                parent: None,
-            })
-        }
-    }
 }
 
 /// The span of one exchange that started at `start_ms` and ended at `end_ms`.
@@ -112,18 +45,8 @@ pub fn span(ctx: &TraceCtx, record: &ExchangeRecord, start_ms: u64, end_ms: u64)
         "http.response.status_code",
         any_value::Value::IntValue(i64::from(record.status)),
     ));
-    let operation = attr_str(record, "gen_ai.operation.name").unwrap_or("chat");
-    let name = match attr_str(record, "gen_ai.request.model") {
-        Some(model) => format!("{operation} {model}"),
-        None => operation.to_owned(),
-    };
-    let status = (record.status >= 500).then(|| Status {
-        code: 2,
-        message: record
-            .error
-            .as_ref()
-            .map_or_else(|| record.status.to_string(), |e| e.code().to_owned()),
-    });
+    let name = trace::span_name(record);
+    let status = trace::error_status(record).map(|message| Status { code: 2, message });
     Span {
         trace_id: ctx.trace_id.to_vec(),
         span_id: ctx.span_id.to_vec(),
@@ -181,35 +104,6 @@ fn value(v: &Value) -> any_value::Value {
         Value::Bool(b) => any_value::Value::BoolValue(*b),
         other => any_value::Value::StringValue(format!("{other:?}")),
     }
-}
-
-fn attr_str<'r>(record: &'r ExchangeRecord, key: &str) -> Option<&'r str> {
-    record.attributes.iter().find_map(|(k, v)| match v {
-        Value::Str(s) if *k == key => Some(s.as_str()),
-        _ => None,
-    })
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    if text.len() != N * 2 {
-        return None;
-    }
-    for (i, pair) in text.chunks_exact(2).enumerate() {
-        let s = std::str::from_utf8(pair).ok()?;
-        *out.get_mut(i)? = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
