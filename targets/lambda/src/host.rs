@@ -108,7 +108,7 @@ pub fn build(get: &dyn Fn(&str) -> Option<String>, memory_store: bool) -> Result
     for w in &config.warnings {
         tracing::warn!(%w, "config");
     }
-    let client = HttpsClient::new(config.gateway.timeouts.connect);
+    let client = HttpsClient::new(config.gateway.timeouts.connect, crate::client::POOL);
     let aws = aws_credentials_from(get);
     let store = match &config.gateway.state.lambda {
         StateTarget::Dynamodb { table } if !memory_store => {

@@ -31,7 +31,7 @@ fn store() -> Option<&'static DynamoKv> {
     let table = std::env::var("PLANO_TEST_DYNAMODB_TABLE").unwrap_or_else(|_| "plano-state".into());
     let creds = AwsCredentials::new("AKIDMOCKPLANO", Secret::literal("mock-aws-secret"));
     let db = Dynamo::new(
-        HttpsClient::new(Duration::from_secs(2)),
+        HttpsClient::new(Duration::from_secs(2), plano_lambda::client::POOL),
         "us-east-1".into(),
         Some(endpoint),
         creds,

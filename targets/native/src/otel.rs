@@ -140,7 +140,7 @@ impl Exporter {
 
     /// The trace context of a new exchange, or `None` when it is not sampled.
     pub fn begin(&self, traceparent: Option<&str>, start: SystemTime) -> Option<TraceCtx> {
-        let span_id = OsEntropy::id8();
+        let span_id = OsEntropy::id::<8>();
         match traceparent.and_then(Traceparent::parse) {
             Some(tp) => {
                 if tp.flags & 1 == 0 {
@@ -158,7 +158,7 @@ impl Exporter {
                 if OsEntropy::unit() * 100.0 >= f64::from(self.sampling_percent) {
                     return None;
                 }
-                let trace_id = OsEntropy::id16();
+                let trace_id = OsEntropy::id::<16>();
                 Some(TraceCtx {
                     inject: Some(format!("00-{}-{}-01", hex(&trace_id), hex(&span_id))),
                     trace_id,

@@ -226,7 +226,7 @@ impl Server {
                 match Exporter::new(
                     url,
                     config.tracing.sampling_percent.unwrap_or(100),
-                    UpstreamClient::new(Duration::from_secs(5)),
+                    crate::client::upstream_client(Duration::from_secs(5)),
                     tokio::runtime::Handle::current(),
                 ) {
                     Ok(e) => Some(e),
@@ -400,7 +400,7 @@ fn worker(
     local.block_on(&runtime, async move {
         let (abort_tx, mut abort_rx) =
             tokio::sync::mpsc::unbounded_channel::<(Rc<tokio::sync::Mutex<Body0>>, Finish)>();
-        let client: &'static UpstreamClient = Box::leak(Box::new(UpstreamClient::new(
+        let client: &'static UpstreamClient = Box::leak(Box::new(crate::client::upstream_client(
             shared.config.gateway.timeouts.connect,
         )));
         let options = ExchangeOptions::default()

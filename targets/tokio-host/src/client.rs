@@ -1,7 +1,7 @@
 //! The process's one HTTP client: hyper-util's pooled client over rustls (ring, Mozilla
-//! roots) for `https`, plain TCP for `http` (the DynamoDB emulator, the mock provider).
-//! It lives as long as the execution environment, so upstream, DynamoDB and collector
-//! connections are reused across invocations (a warm function skips the TLS handshake).
+//! roots) for `https`, plain TCP for `http` (a local model server, the DynamoDB emulator,
+//! the mock provider). One per process, shared by every exchange (and, on Lambda, kept
+//! across invocations: a warm function skips the TLS handshake).
 //!
 //! Deadlines of the exchange ([`Deadlines`]): connect through the connector's timeout
 //! (`gateway.timeouts.connect`), the response head with `tokio::time::timeout`, the body
@@ -23,6 +23,15 @@ use plano_core::exchange::driver::{
 };
 use plano_core::upstream::UpstreamRequest;
 
+/// How the client's connection pool keeps idle connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Pool {
+    /// How long an idle connection is kept.
+    pub idle_timeout: Duration,
+    /// Idle connections kept per host.
+    pub max_idle_per_host: usize,
+}
+
 /// The pooled client (cheap to clone: the pool is shared).
 #[derive(Debug, Clone)]
 pub struct HttpsClient {
@@ -30,8 +39,8 @@ pub struct HttpsClient {
 }
 
 impl HttpsClient {
-    /// A client whose connection attempts give up after `connect`.
-    pub fn new(connect: Duration) -> Self {
+    /// A client whose connection attempts give up after `connect`, pooling as `pool` says.
+    pub fn new(connect: Duration, pool: Pool) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -43,16 +52,17 @@ impl HttpsClient {
             .enable_http1()
             .enable_http2()
             .wrap_connector(http);
-        // A frozen environment's idle connections may be closed by the peer meanwhile;
-        // hyper retries a request whose pooled connection turns out dead before any byte.
+        // A pooled connection the peer closed meanwhile (a frozen Lambda environment's) is
+        // retried by hyper when it turns out dead before any byte.
         let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
+            .pool_idle_timeout(pool.idle_timeout)
+            .pool_max_idle_per_host(pool.max_idle_per_host)
             .build(https);
         HttpsClient { client }
     }
 
-    /// Sends a request with a whole body and reads the whole response (DynamoDB, OTLP).
+    /// Sends a request with a whole body and reads the whole response (OTLP export,
+    /// DynamoDB).
     ///
     /// # Errors
     /// A transport error message, or `timeout`.

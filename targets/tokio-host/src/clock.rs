@@ -1,4 +1,4 @@
-//! The wall clock: the one place the function reads the system time.
+//! The wall clock: the one place the tokio hosts read the system time.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +10,8 @@ pub struct SystemClock;
 
 impl SystemClock {
     /// The current time.
-    // The host owns the clock; clippy.toml bans `SystemTime::now` for the libraries.
+    // The host owns the clock; the libraries take time as an argument (clippy.toml bans
+    // `SystemTime::now` workspace-wide for them).
     #[allow(clippy::disallowed_methods)]
     pub fn now() -> SystemTime {
         SystemTime::now()

@@ -8,7 +8,7 @@ use plano_core::exchange::driver::Entropy;
 pub struct OsEntropy;
 
 impl OsEntropy {
-    /// Random bytes. `getrandom` reads the kernel's source, which Lambda always has; should
+    /// Random bytes. `getrandom` reads the kernel's source; should
     /// it fail, the ids come from a time-seeded xorshift rather than zeros.
     pub fn fill(buf: &mut [u8]) {
         if getrandom::fill(buf).is_err() {
